@@ -1,0 +1,62 @@
+import { errors, jwtVerify, SignJWT } from 'jose';
+import type { Role } from './identity.ts';
+
+/**
+ * Access tokens that accounts issues at login and the router verifies. HS256 with a key id, so
+ * keys rotate: accounts signs with one key, the router accepts every key in its ring.
+ */
+export const ACCESS_TOKEN_ISSUER = 'commerce-accounts';
+export const ACCESS_TOKEN_AUDIENCE = 'commerce';
+
+export type SigningKey = { id: string; secret: string };
+export type AccessClaims = { userId: string; role: Role };
+
+/** Parses `id:secret,id:secret` (the form used in configuration). */
+export function parseKeyRing(value: string): SigningKey[] {
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const at = entry.indexOf(':');
+      if (at <= 0 || at === entry.length - 1) throw new Error('each key must be written id:secret');
+      return { id: entry.slice(0, at), secret: entry.slice(at + 1) };
+    });
+}
+
+export async function issueAccessToken(
+  claims: AccessClaims,
+  key: SigningKey,
+  lifetimeSeconds: number,
+): Promise<string> {
+  return new SignJWT({ role: claims.role })
+    .setProtectedHeader({ alg: 'HS256', kid: key.id })
+    .setSubject(claims.userId)
+    .setIssuer(ACCESS_TOKEN_ISSUER)
+    .setAudience(ACCESS_TOKEN_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + lifetimeSeconds)
+    .sign(new TextEncoder().encode(key.secret));
+}
+
+export type VerifyResult = { ok: true; claims: AccessClaims } | { ok: false; reason: 'expired' | 'invalid' };
+
+export async function verifyAccessToken(token: string, ring: SigningKey[]): Promise<VerifyResult> {
+  const keys = new Map(ring.map((key) => [key.id, new TextEncoder().encode(key.secret)]));
+  try {
+    const { payload } = await jwtVerify(
+      token,
+      (header) => {
+        const key = header.kid ? keys.get(header.kid) : undefined;
+        if (!key) throw new errors.JWSSignatureVerificationFailed('unknown key id');
+        return key;
+      },
+      { issuer: ACCESS_TOKEN_ISSUER, audience: ACCESS_TOKEN_AUDIENCE, algorithms: ['HS256'] },
+    );
+    const role = payload.role;
+    if (!payload.sub || (role !== 'CUSTOMER' && role !== 'STAFF')) return { ok: false, reason: 'invalid' };
+    return { ok: true, claims: { userId: payload.sub, role } };
+  } catch (error) {
+    return { ok: false, reason: error instanceof errors.JWTExpired ? 'expired' : 'invalid' };
+  }
+}

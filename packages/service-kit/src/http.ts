@@ -1,0 +1,108 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { ApolloServer, BaseContext } from '@apollo/server';
+import { HeaderMap } from '@apollo/server';
+import type { Logger } from './logger.ts';
+
+export type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+export type GraphQLHttpOptions<TContext extends BaseContext> = {
+  apollo: ApolloServer<TContext>;
+  context: (req: IncomingMessage) => Promise<TContext>;
+  logger: Logger;
+  /** Extra routes by exact path (health, metrics); /graphql is served by Apollo. */
+  routes?: Record<string, Route>;
+  maxBodyBytes?: number;
+};
+
+class BodyTooLarge extends Error {}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new BodyTooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new BodyTooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function sendError(res: ServerResponse, status: number, code: string, message: string) {
+  sendJson(res, status, { errors: [{ message, extensions: { code } }] });
+}
+
+/** A request handler that serves an Apollo Server at /graphql on a plain Node HTTP server. */
+export function graphqlHandler<TContext extends BaseContext>(options: GraphQLHttpOptions<TContext>) {
+  const { apollo, context, logger, routes = {}, maxBodyBytes = 1_000_000 } = options;
+
+  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    try {
+      const route = routes[url.pathname];
+      if (route) return await route(req, res);
+      if (url.pathname !== '/graphql') return sendError(res, 404, 'NOT_FOUND', `Nothing at ${url.pathname}; GraphQL is at /graphql.`);
+
+      let body: unknown;
+      if (req.method === 'POST') {
+        const text = await readBody(req, maxBodyBytes);
+        const contentType = req.headers['content-type'] ?? '';
+        if (contentType.startsWith('application/json')) {
+          try {
+            body = text ? JSON.parse(text) : undefined;
+          } catch {
+            return sendError(res, 400, 'BAD_REQUEST', 'The request body is not valid JSON.');
+          }
+        } else {
+          body = text;
+        }
+      }
+
+      const headers = new HeaderMap();
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+      }
+      const response = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+        context: () => context(req),
+      });
+      for (const [name, value] of response.headers) res.setHeader(name, value);
+      res.statusCode = response.status ?? 200;
+      if (response.body.kind === 'complete') {
+        res.end(response.body.string);
+      } else {
+        for await (const chunk of response.body.asyncIterator) res.write(chunk);
+        res.end();
+      }
+    } catch (error) {
+      if (error instanceof BodyTooLarge) {
+        return sendError(res, 413, 'BAD_REQUEST', `The request body is larger than ${maxBodyBytes} bytes.`);
+      }
+      logger.error({ err: error, path: url.pathname }, 'request failed');
+      if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Something went wrong on our side; it has been logged.');
+      else res.end();
+    }
+  };
+}
+
+export async function listen(server: Server, port: number, host = '127.0.0.1'): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+export function createHttpServer(handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Server {
+  const server = createServer((req, res) => void handler(req, res));
+  server.keepAliveTimeout = 65_000;
+  return server;
+}

@@ -1,0 +1,30 @@
+/** Relay-style pages over a list ordered by a unique key. Cursors are opaque to clients. */
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+export function encodeCursor(key: string): string {
+  return Buffer.from(`k:${key}`, 'utf8').toString('base64url');
+}
+
+/** The key a cursor points at, or null when the cursor was not made by encodeCursor. */
+export function decodeCursor(cursor: string): string | null {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  return text.startsWith('k:') && text.length > 2 ? text.slice(2) : null;
+}
+
+export function pageSize(first: number | null | undefined): number | null {
+  const size = first ?? DEFAULT_PAGE_SIZE;
+  return Number.isInteger(size) && size >= 1 && size <= MAX_PAGE_SIZE ? size : null;
+}
+
+/** Rows fetched with one extra row tell whether another page follows. */
+export function toConnection<Row>(rows: Row[], size: number, keyOf: (row: Row) => string, totalCount: number) {
+  const page = rows.slice(0, size);
+  const edges = page.map((node) => ({ cursor: encodeCursor(keyOf(node)), node }));
+  return {
+    edges,
+    totalCount,
+    pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null },
+  };
+}

@@ -1,0 +1,11 @@
+import type { RequestScope } from '@commerce/service-kit';
+import type DataLoader from 'dataloader';
+import type { Db } from './db.ts';
+import type { User } from './generated/prisma/client.ts';
+import type { TokenIssuer } from './use-cases/log-in.ts';
+
+export type Context = RequestScope & {
+  db: Db;
+  tokens: TokenIssuer;
+  usersById: DataLoader<string, User | null>;
+};

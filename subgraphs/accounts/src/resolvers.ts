@@ -1,0 +1,32 @@
+import { clientError } from '@commerce/service-kit';
+import type { Context } from './context.ts';
+import type { User } from './generated/prisma/client.ts';
+import type { Resolvers } from './generated/resolvers-types.ts';
+import { logIn } from './use-cases/log-in.ts';
+import { registerCustomer } from './use-cases/register-customer.ts';
+
+async function signedIn(user: User, ctx: Context) {
+  const { token, expiresAt } = await ctx.tokens({ userId: user.id, role: user.role });
+  return { token, expiresAt: expiresAt.toISOString(), user };
+}
+
+export const resolvers: Resolvers = {
+  Query: {
+    me: (_parent, _args, ctx) => (ctx.identity.kind === 'user' ? ctx.usersById.load(ctx.identity.userId) : null),
+  },
+  Mutation: {
+    register: async (_parent, { input }, ctx) => signedIn(await registerCustomer(ctx.db, input), ctx),
+    login: async (_parent, { email, password }, ctx) => signedIn(await logIn(ctx.db, email, password), ctx),
+  },
+  User: {
+    // Another unit may name a user that does not exist (or no longer does): null, not an error.
+    __resolveReference: (reference, ctx) => ctx.usersById.load(reference.id),
+    // Only the user themself or staff may see an account's details.
+    email: (user, _args, ctx) => {
+      const identity = ctx.identity;
+      if (identity.kind === 'user' && (identity.role === 'STAFF' || identity.userId === user.id)) return user.email;
+      throw clientError('FORBIDDEN', "Only staff may see another user's email.");
+    },
+    createdAt: (user) => user.createdAt.toISOString(),
+  },
+};

@@ -1,0 +1,34 @@
+import { isStaff, requireStaff } from '@commerce/service-kit';
+import type { Resolvers } from './generated/resolvers-types.ts';
+import { listProducts } from './use-cases/list-products.ts';
+import { archiveProduct, changeProductPrice, createProduct } from './use-cases/manage-products.ts';
+
+export const resolvers: Resolvers = {
+  Query: {
+    product: async (_parent, { id }, ctx) => {
+      const product = await ctx.productsById.load(id);
+      return product && (product.active || isStaff(ctx.identity)) ? product : null;
+    },
+    products: (_parent, args, ctx) => listProducts(ctx.db, args),
+    categories: (_parent, _args, ctx) => ctx.db.category.findMany({ orderBy: { name: 'asc' } }),
+  },
+  Mutation: {
+    createProduct: (_parent, { input }, ctx) => {
+      requireStaff(ctx.identity);
+      return createProduct(ctx.db, input);
+    },
+    changeProductPrice: (_parent, { id, priceCents }, ctx) => {
+      requireStaff(ctx.identity);
+      return changeProductPrice(ctx.db, id, priceCents);
+    },
+    archiveProduct: (_parent, { id }, ctx) => {
+      requireStaff(ctx.identity);
+      return archiveProduct(ctx.db, id);
+    },
+  },
+  Product: {
+    // Other units keep naming products after they are archived (past orders): resolve them all.
+    __resolveReference: (reference, ctx) => ctx.productsById.load(reference.id),
+    category: (product, _args, ctx) => (product.categoryId ? ctx.categoriesById.load(product.categoryId) : null),
+  },
+};
