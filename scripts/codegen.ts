@@ -4,7 +4,7 @@
  *   tsx scripts/codegen.ts          write subgraphs/<unit>/src/generated/resolvers-types.ts
  *   tsx scripts/codegen.ts --check  fail when a committed file is stale
  */
-import { readdirSync, readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { codegen } from '@graphql-codegen/core';
 import * as typescript from '@graphql-codegen/typescript';
@@ -55,4 +55,8 @@ if (stale.length > 0) {
   console.error(`Resolver types are stale for: ${stale.join(', ')}. Run: pnpm codegen`);
   process.exit(1);
 }
-console.log(check ? `resolver types up to date (${units.length} subgraphs)` : `resolver types written (${units.length} subgraphs)`);
+console.log(
+  check
+    ? `resolver types up to date (${units.length} subgraphs)`
+    : `resolver types written (${units.length} subgraphs)`,
+);

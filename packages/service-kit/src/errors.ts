@@ -22,11 +22,7 @@ const httpStatusOf: Partial<Record<ErrorCode, number>> = {
 };
 
 /** An error meant for the client: a code from the list and a sentence a person understands. */
-export function clientError(
-  code: ErrorCode,
-  message: string,
-  details?: Record<string, unknown>,
-): GraphQLError {
+export function clientError(code: ErrorCode, message: string, details?: Record<string, unknown>): GraphQLError {
   return new GraphQLError(message, { extensions: { code, ...details } });
 }
 

@@ -47,7 +47,8 @@ export function graphqlHandler<TContext extends BaseContext>(options: GraphQLHtt
     try {
       const route = routes[url.pathname];
       if (route) return await route(req, res);
-      if (url.pathname !== '/graphql') return sendError(res, 404, 'NOT_FOUND', `Nothing at ${url.pathname}; GraphQL is at /graphql.`);
+      if (url.pathname !== '/graphql')
+        return sendError(res, 404, 'NOT_FOUND', `Nothing at ${url.pathname}; GraphQL is at /graphql.`);
 
       let body: unknown;
       if (req.method === 'POST') {
@@ -85,7 +86,8 @@ export function graphqlHandler<TContext extends BaseContext>(options: GraphQLHtt
         return sendError(res, 413, 'BAD_REQUEST', `The request body is larger than ${maxBodyBytes} bytes.`);
       }
       logger.error({ err: error, path: url.pathname }, 'request failed');
-      if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Something went wrong on our side; it has been logged.');
+      if (!res.headersSent)
+        sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Something went wrong on our side; it has been logged.');
       else res.end();
     }
   };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { DocumentNode } from 'graphql';
@@ -76,7 +77,8 @@ export async function startSubgraph<TContext extends RequestScope>(
   });
   const server = createHttpServer(handler);
   await listen(server, options.port, options.host);
-  const url = `http://${options.host ?? '127.0.0.1'}:${options.port}/graphql`;
+  const { port } = server.address() as AddressInfo; // the real port, when 0 asked for any
+  const url = `http://${options.host ?? '127.0.0.1'}:${port}/graphql`;
   logger.info({ url }, `${name} subgraph ready`);
 
   return {

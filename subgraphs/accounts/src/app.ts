@@ -12,7 +12,10 @@ const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url
 export function startAccounts(config: AccountsConfig, db: Db) {
   const tokens: Context['tokens'] = async (claims) => {
     const expiresAt = new Date(Date.now() + config.ACCESS_TOKEN_TTL_SECONDS * 1000);
-    return { token: await issueAccessToken(claims, config.JWT_SIGNING_KEY, config.ACCESS_TOKEN_TTL_SECONDS), expiresAt };
+    return {
+      token: await issueAccessToken(claims, config.JWT_SIGNING_KEY, config.ACCESS_TOKEN_TTL_SECONDS),
+      expiresAt,
+    };
   };
   return startSubgraph<Context>({
     name: 'accounts',
@@ -29,7 +32,10 @@ export function startAccounts(config: AccountsConfig, db: Db) {
       ...scope,
       db,
       tokens,
-      usersById: loaderByKey((ids) => db.user.findMany({ where: { id: { in: ids } } }), (user) => user.id),
+      usersById: loaderByKey(
+        (ids) => db.user.findMany({ where: { id: { in: ids } } }),
+        (user) => user.id,
+      ),
     }),
   });
 }

@@ -24,8 +24,14 @@ export function startCatalog(config: CatalogConfig, db: Db) {
     createContext: (scope) => ({
       ...scope,
       db,
-      productsById: loaderByKey((ids) => db.product.findMany({ where: { id: { in: ids } } }), (row) => row.id),
-      categoriesById: loaderByKey((ids) => db.category.findMany({ where: { id: { in: ids } } }), (row) => row.id),
+      productsById: loaderByKey(
+        (ids) => db.product.findMany({ where: { id: { in: ids } } }),
+        (row) => row.id,
+      ),
+      categoriesById: loaderByKey(
+        (ids) => db.category.findMany({ where: { id: { in: ids } } }),
+        (row) => row.id,
+      ),
     }),
   });
 }

@@ -27,7 +27,8 @@ export function checkNewProduct(product: NewProduct): Problem[] {
     problems.push({ field: 'sku', message: 'A SKU is 3 to 32 capital letters, digits or dashes, e.g. MUG-001.' });
   }
   const name = product.name.trim();
-  if (name.length === 0 || name.length > 200) problems.push({ field: 'name', message: 'A name is 1 to 200 characters.' });
+  if (name.length === 0 || name.length > 200)
+    problems.push({ field: 'name', message: 'A name is 1 to 200 characters.' });
   if ((product.description?.length ?? 0) > 5000) {
     problems.push({ field: 'description', message: 'A description is at most 5000 characters.' });
   }

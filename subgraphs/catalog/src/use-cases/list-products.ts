@@ -9,7 +9,8 @@ export async function listProducts(db: Db, request: ProductPageRequest) {
   const size = pageSize(request.first);
   if (size === null) throw clientError('BAD_USER_INPUT', '`first` must be between 1 and 100.');
   const afterSku = request.after ? decodeCursor(request.after) : null;
-  if (request.after && afterSku === null) throw clientError('BAD_USER_INPUT', '`after` is not a cursor from this list.');
+  if (request.after && afterSku === null)
+    throw clientError('BAD_USER_INPUT', '`after` is not a cursor from this list.');
 
   const term = request.search?.trim();
   const filter: Prisma.ProductWhereInput = {

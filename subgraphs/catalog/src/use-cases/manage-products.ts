@@ -17,7 +17,10 @@ async function existing(db: Db, id: string): Promise<Product> {
 
 export async function createProduct(db: Db, input: NewProduct & { categoryId?: string | null }): Promise<Product> {
   rejectIf(checkNewProduct(input));
-  if (input.categoryId && !(isUuid(input.categoryId) && (await db.category.count({ where: { id: input.categoryId } })))) {
+  if (
+    input.categoryId &&
+    !(isUuid(input.categoryId) && (await db.category.count({ where: { id: input.categoryId } })))
+  ) {
     throw clientError('BAD_USER_INPUT', `No category has id ${input.categoryId}.`);
   }
   try {

@@ -40,8 +40,7 @@ export async function restock(db: Db, productId: string, quantity: number, actor
       });
     } catch (error) {
       const raced =
-        error instanceof LostRace ||
-        (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002'); // created meanwhile
+        error instanceof LostRace || (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002'); // created meanwhile
       if (!raced) throw error;
     }
   }

@@ -1,0 +1,55 @@
+import { SignJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import {
+  ACCESS_TOKEN_AUDIENCE,
+  ACCESS_TOKEN_ISSUER,
+  issueAccessToken,
+  parseKeyRing,
+  verifyAccessToken,
+} from './access-token.ts';
+
+const oldKey = { id: 'old', secret: 'o'.repeat(32) };
+const newKey = { id: 'new', secret: 'n'.repeat(32) };
+const claims = { userId: '7d0f9d4e-5a43-4a5e-9a52-3c1f2a7b9e10', role: 'CUSTOMER' as const };
+
+describe('access tokens', () => {
+  it('a token verifies against a ring holding its key', async () => {
+    const token = await issueAccessToken(claims, newKey, 60);
+    expect(await verifyAccessToken(token, [newKey])).toEqual({ ok: true, claims });
+  });
+
+  it('during rotation, tokens signed with the old and the new key both verify', async () => {
+    const ring = [newKey, oldKey];
+    expect((await verifyAccessToken(await issueAccessToken(claims, oldKey, 60), ring)).ok).toBe(true);
+    expect((await verifyAccessToken(await issueAccessToken(claims, newKey, 60), ring)).ok).toBe(true);
+  });
+
+  it('a token signed with a key no longer in the ring is refused', async () => {
+    const token = await issueAccessToken(claims, oldKey, 60);
+    expect(await verifyAccessToken(token, [newKey])).toEqual({ ok: false, reason: 'invalid' });
+  });
+
+  it('a forged token (right key id, wrong secret) is refused', async () => {
+    const token = await issueAccessToken(claims, { id: 'new', secret: 'x'.repeat(32) }, 60);
+    expect(await verifyAccessToken(token, [newKey])).toEqual({ ok: false, reason: 'invalid' });
+  });
+
+  it('an expired token is refused as expired', async () => {
+    const token = await new SignJWT({ role: 'CUSTOMER' })
+      .setProtectedHeader({ alg: 'HS256', kid: newKey.id })
+      .setSubject(claims.userId)
+      .setIssuer(ACCESS_TOKEN_ISSUER)
+      .setAudience(ACCESS_TOKEN_AUDIENCE)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 10)
+      .sign(new TextEncoder().encode(newKey.secret));
+    expect(await verifyAccessToken(token, [newKey])).toEqual({ ok: false, reason: 'expired' });
+  });
+
+  it('parses a key ring and rejects a malformed one', () => {
+    expect(parseKeyRing('a:secret1, b:secret2')).toEqual([
+      { id: 'a', secret: 'secret1' },
+      { id: 'b', secret: 'secret2' },
+    ]);
+    expect(() => parseKeyRing('no-colon')).toThrow(/id:secret/);
+  });
+});

@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { ApolloGateway, type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { IDENTITY_HEADER, REQUEST_ID_HEADER } from '@commerce/service-kit';
+import { type RouterConfig, subgraphUrl } from './config.ts';
+import type { RouterContext } from './context.ts';
+import { SUBGRAPH_NAMES, type SubgraphName } from './subgraphs.ts';
+
+export const SUPERGRAPH_PATH = new URL('../supergraph.graphql', import.meta.url);
+
+/** Sends each subgraph the router's own signed statement of who is calling, and nothing else. */
+class SignedDataSource extends RemoteGraphQLDataSource<RouterContext> {
+  override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>) {
+    const headers = request.http?.headers;
+    if (!headers || !context.identityToken) return;
+    headers.set(IDENTITY_HEADER, await context.identityToken());
+    headers.set(REQUEST_ID_HEADER, context.requestId);
+  }
+}
+
+export function createGateway(config: RouterConfig): ApolloGateway {
+  const known = new Set<string>(SUBGRAPH_NAMES);
+  return new ApolloGateway({
+    supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'),
+    buildService: ({ name }) => {
+      if (!known.has(name)) throw new Error(`The supergraph names a subgraph the router does not know: ${name}`);
+      return new SignedDataSource({ url: subgraphUrl(config, name as SubgraphName) });
+    },
+  });
+}

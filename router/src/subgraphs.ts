@@ -1,0 +1,9 @@
+/** Every subgraph the router knows, with the port it listens on by default. */
+export const DEFAULT_SUBGRAPH_PORTS = {
+  accounts: 4001,
+  catalog: 4002,
+  inventory: 4003,
+} as const;
+
+export type SubgraphName = keyof typeof DEFAULT_SUBGRAPH_PORTS;
+export const SUBGRAPH_NAMES = Object.keys(DEFAULT_SUBGRAPH_PORTS) as SubgraphName[];

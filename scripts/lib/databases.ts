@@ -1,0 +1,30 @@
+/**
+ * Brings every unit's database to the committed migrations, through the Prisma tooling in
+ * prisma/ (which runs its offline schema engine), then seeds the demo shop.
+ */
+import { spawnSync } from 'node:child_process';
+import { environment, ROOT, type SystemSettings } from './system.ts';
+
+function run(step: string, args: string[], env: Record<string, string>): void {
+  const result = spawnSync(args[0]!, args.slice(1), {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (result.status !== 0) throw new Error(`${step} failed (exit code ${result.status ?? result.signal})`);
+}
+
+const prismaTask = (task: string) => ['pnpm', '--silent', '--filter', '@commerce/prisma', 'run', task];
+
+/** Creates missing databases, applies migrations (or resets to them), generates clients, seeds. */
+export function prepareDatabases(settings: SystemSettings, options: { reset: boolean }): void {
+  const env = environment(settings);
+  run('creating databases', prismaTask('db:create'), env);
+  run(
+    options.reset ? 'resetting databases' : 'applying migrations',
+    prismaTask(options.reset ? 'db:reset' : 'db:migrate'),
+    env,
+  );
+  run('generating Prisma clients', prismaTask('db:generate'), env);
+  run('seeding', [process.execPath, '--import', 'tsx', 'prisma/seed/seed.ts'], env);
+}

@@ -1,0 +1,169 @@
+/**
+ * The whole system as processes: which ones, their settings, starting them in order and stopping
+ * them. Used by scripts/start.ts (local run) and tests/global-setup.ts (end-to-end tests).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES } from '../../router/src/subgraphs.ts';
+
+export const ROOT = join(import.meta.dirname, '../..');
+export const UNITS = SUBGRAPH_NAMES;
+const DEFAULT_ROUTER_PORT = 4000;
+
+export type Secrets = { routerSigningSecret: string; jwtKeyId: string; jwtSecret: string };
+
+export type SystemSettings = {
+  postgresUrl: string;
+  redisUrl: string;
+  /** The router's port; each subgraph listens at its default offset from it (4000 → 4001…). */
+  routerPort: number;
+  /** Database names are `<prefix><unit>`: commerce_ for local runs, commerce_test_ for tests. */
+  databasePrefix: string;
+  secrets: Secrets;
+  logLevel?: string;
+};
+
+export function newSecrets(): Secrets {
+  const random = () => randomBytes(32).toString('base64url');
+  return { routerSigningSecret: random(), jwtKeyId: `k${Date.now().toString(36)}`, jwtSecret: random() };
+}
+
+/** Local secrets, made once per checkout and kept out of git, so each machine has its own. */
+export function localSecrets(): Secrets {
+  const file = join(ROOT, '.run/local-secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Secrets;
+  const secrets = newSecrets();
+  mkdirSync(join(ROOT, '.run'), { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+export function databaseUrl(settings: SystemSettings, unit: string): string {
+  const url = new URL(settings.postgresUrl);
+  url.pathname = `/${settings.databasePrefix}${unit}`;
+  return url.toString();
+}
+
+export function portOf(settings: SystemSettings, unit: (typeof UNITS)[number]): number {
+  return settings.routerPort + (DEFAULT_SUBGRAPH_PORTS[unit] - DEFAULT_ROUTER_PORT);
+}
+
+/** Every setting every process reads, as environment variables. */
+export function environment(settings: SystemSettings): Record<string, string> {
+  const { secrets } = settings;
+  const env: Record<string, string> = {
+    REDIS_URL: settings.redisUrl,
+    ROUTER_PORT: String(settings.routerPort),
+    ROUTER_SIGNING_SECRET: secrets.routerSigningSecret,
+    JWT_SIGNING_KEY: `${secrets.jwtKeyId}:${secrets.jwtSecret}`,
+    JWT_VERIFICATION_KEYS: `${secrets.jwtKeyId}:${secrets.jwtSecret}`,
+    LOG_LEVEL: settings.logLevel ?? 'info',
+  };
+  for (const unit of UNITS) {
+    const name = unit.toUpperCase();
+    env[`${name}_DATABASE_URL`] = databaseUrl(settings, unit);
+    env[`${name}_PORT`] = String(portOf(settings, unit));
+    env[`${name}_URL`] = `http://127.0.0.1:${portOf(settings, unit)}/graphql`;
+  }
+  return env;
+}
+
+export type RunningProcess = { name: string; child: ChildProcess; url: string };
+export type OutputMode = { kind: 'console' } | { kind: 'files'; dir: string };
+
+function prefixLines(name: string, stream: NodeJS.ReadableStream, out: NodeJS.WritableStream) {
+  let pending = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    const lines = (pending + chunk).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) out.write(`${name.padEnd(10)}| ${line}\n`);
+  });
+}
+
+function spawnProcess(name: string, entry: string, env: Record<string, string>, output: OutputMode): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (output.kind === 'console') {
+    prefixLines(name, child.stdout!, process.stdout);
+    prefixLines(name, child.stderr!, process.stderr);
+  } else {
+    mkdirSync(output.dir, { recursive: true });
+    const log = createWriteStream(join(output.dir, `${name}.log`));
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+  }
+  return child;
+}
+
+async function waitUntilReady(process: RunningProcess, readyUrl: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited: number | null = null;
+  process.child.once('exit', (code) => {
+    exited = code ?? -1;
+  });
+  while (Date.now() < deadline) {
+    if (exited !== null) throw new Error(`${process.name} exited with code ${exited} before it was ready`);
+    try {
+      const response = await fetch(readyUrl, { signal: AbortSignal.timeout(1000) });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${process.name} was not ready at ${readyUrl} within ${timeoutMs / 1000} s`);
+}
+
+/** Starts every subgraph, waits for them, then the router; returns the running processes. */
+export async function startSystem(settings: SystemSettings, output: OutputMode): Promise<RunningProcess[]> {
+  const env = environment(settings);
+  const running: RunningProcess[] = [];
+  try {
+    const subgraphs = UNITS.map((unit) => {
+      const port = portOf(settings, unit);
+      const entry: RunningProcess = {
+        name: unit,
+        child: spawnProcess(unit, `subgraphs/${unit}/src/main.ts`, env, output),
+        url: `http://127.0.0.1:${port}/graphql`,
+      };
+      running.push(entry);
+      return waitUntilReady(entry, `http://127.0.0.1:${port}/readyz`, 60_000);
+    });
+    await Promise.all(subgraphs);
+    const router: RunningProcess = {
+      name: 'router',
+      child: spawnProcess('router', 'router/src/main.ts', env, output),
+      url: `http://localhost:${settings.routerPort}/graphql`,
+    };
+    running.push(router);
+    await waitUntilReady(router, `http://127.0.0.1:${settings.routerPort}/healthz`, 60_000);
+    return running;
+  } catch (error) {
+    await stopSystem(running);
+    throw error;
+  }
+}
+
+/** SIGTERM to each process, SIGKILL to any still running after the grace period. */
+export async function stopSystem(processes: RunningProcess[], graceMs = 10_000): Promise<void> {
+  await Promise.all(
+    processes.map(
+      ({ child }) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+}

@@ -1,0 +1,82 @@
+import type { RunningSubgraph } from '@commerce/service-kit';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { asRouter, errorCodes, graphql } from '../../../tests/support/graphql.ts';
+import { startAccounts } from './app.ts';
+import { readConfig } from './config.ts';
+import { connectDb, type Db } from './db.ts';
+
+// The accounts subgraph in this process, over the real test database, called over real HTTP.
+const env = inject('env');
+let db: Db;
+let subgraph: RunningSubgraph;
+let anonymous: Record<string, string>;
+
+beforeAll(async () => {
+  const config = readConfig({ ...env, ACCOUNTS_PORT: '0', LOG_LEVEL: 'silent' });
+  db = connectDb(config.ACCOUNTS_DATABASE_URL);
+  subgraph = await startAccounts(config, db);
+  anonymous = await asRouter({ kind: 'anonymous' }, env.ROUTER_SIGNING_SECRET!);
+});
+afterAll(async () => {
+  await subgraph?.close();
+  await db?.$disconnect();
+});
+
+const REGISTER = `mutation($input: RegisterInput!) { register(input: $input) { token expiresAt user { id email name role } } }`;
+const LOGIN = `mutation($email: String!, $password: String!) { login(email: $email, password: $password) { token user { email } } }`;
+
+const uniqueEmail = () => `user-${crypto.randomUUID()}@example.com`;
+const register = (input: Record<string, string>) => graphql(subgraph.url, REGISTER, { input }, anonymous);
+
+describe('accounts subgraph', () => {
+  it('registers a customer and signs them in', async () => {
+    const email = uniqueEmail();
+    const response = await register({ email, name: 'Lin', password: 'a-good-password' });
+    expect(response.body.errors).toBeUndefined();
+    expect(response.body.data?.register).toMatchObject({ user: { email, name: 'Lin', role: 'CUSTOMER' } });
+    expect((await db.user.findUniqueOrThrow({ where: { email } })).passwordHash).toMatch(/^scrypt\$/);
+  });
+
+  it('an email already taken, in any case, is a CONFLICT and the first account is kept', async () => {
+    const email = uniqueEmail();
+    await register({ email, name: 'First', password: 'a-good-password' });
+    const second = await register({ email: email.toUpperCase(), name: 'Second', password: 'another-password' });
+    expect(errorCodes(second)).toEqual(['CONFLICT']);
+    expect(await db.user.findMany({ where: { email } })).toMatchObject([{ name: 'First' }]);
+  });
+
+  it('a bad email and a short password are BAD_USER_INPUT, naming both fields, and write nothing', async () => {
+    const response = await register({ email: 'not-an-email', name: 'X', password: 'short' });
+    expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+    expect(response.body.errors?.[0]?.extensions?.fields).toMatchObject([{ field: 'email' }, { field: 'password' }]);
+    expect(await db.user.count({ where: { email: 'not-an-email' } })).toBe(0);
+  });
+
+  it('logs in with the email in any case', async () => {
+    const email = uniqueEmail();
+    await register({ email, name: 'Kim', password: 'a-good-password' });
+    const response = await graphql(subgraph.url, LOGIN, { email: email.toUpperCase(), password: 'a-good-password' }, anonymous);
+    expect(response.body.data?.login).toMatchObject({ user: { email } });
+  });
+
+  it('a wrong password and an unknown email give the same answer', async () => {
+    const email = uniqueEmail();
+    await register({ email, name: 'Jo', password: 'a-good-password' });
+    const wrongPassword = await graphql(subgraph.url, LOGIN, { email, password: 'not-the-password' }, anonymous);
+    const unknownEmail = await graphql(subgraph.url, LOGIN, { email: uniqueEmail(), password: 'not-the-password' }, anonymous);
+    expect(errorCodes(wrongPassword)).toEqual(['UNAUTHENTICATED']);
+    expect(unknownEmail.body).toEqual(wrongPassword.body);
+  });
+
+  it('another customer cannot read a user email; staff can', async () => {
+    const email = uniqueEmail();
+    const created = await register({ email, name: 'Pat', password: 'a-good-password' });
+    const id = (created.body.data?.register as { user: { id: string } }).user.id;
+    const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { name email } } }`;
+    const variables = { r: [{ __typename: 'User', id }] };
+    const other = await asRouter({ kind: 'user', userId: crypto.randomUUID(), role: 'CUSTOMER' }, env.ROUTER_SIGNING_SECRET!);
+    const staff = await asRouter({ kind: 'user', userId: crypto.randomUUID(), role: 'STAFF' }, env.ROUTER_SIGNING_SECRET!);
+    expect(errorCodes(await graphql(subgraph.url, query, variables, other))).toEqual(['FORBIDDEN']);
+    expect((await graphql(subgraph.url, query, variables, staff)).body.data).toEqual({ _entities: [{ name: 'Pat', email }] });
+  });
+});

@@ -1,0 +1,49 @@
+/**
+ * Starts the system once for the whole test run: test databases reset to the committed
+ * migrations and seeded, every subgraph and the router on their own ports (14000…), so a local
+ * run on 4000 is left alone. Needs POSTGRES_URL and REDIS_URL (scripts/test.sh finds them).
+ */
+import type { TestProject } from 'vitest/node';
+import { prepareDatabases } from '../scripts/lib/databases.ts';
+import {
+  environment,
+  newSecrets,
+  ROOT,
+  type RunningProcess,
+  type SystemSettings,
+  startSystem,
+  stopSystem,
+} from '../scripts/lib/system.ts';
+
+let processes: RunningProcess[] = [];
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    env: Record<string, string>;
+    routerUrl: string;
+  }
+}
+
+export async function setup(project: TestProject) {
+  const postgresUrl = process.env.POSTGRES_URL;
+  const redisUrl = process.env.REDIS_URL;
+  if (!postgresUrl || !redisUrl) {
+    throw new Error('POSTGRES_URL and REDIS_URL must be set: run the tests with ./scripts/test.sh');
+  }
+  const settings: SystemSettings = {
+    postgresUrl,
+    redisUrl,
+    routerPort: Number(process.env.TEST_ROUTER_PORT ?? 14000),
+    databasePrefix: 'commerce_test_',
+    secrets: newSecrets(),
+    logLevel: process.env.LOG_LEVEL ?? 'info',
+  };
+  prepareDatabases(settings, { reset: true });
+  processes = await startSystem(settings, { kind: 'files', dir: `${ROOT}/.run/test-logs` });
+  project.provide('env', environment(settings));
+  project.provide('routerUrl', `http://127.0.0.1:${settings.routerPort}/graphql`);
+}
+
+export async function teardown() {
+  await stopSystem(processes);
+}
