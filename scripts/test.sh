@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The second command: every check and every test, against real PostgreSQL, Redis and HTTP.
+#   ./scripts/test.sh                  everything (what CI runs)
+#   ./scripts/test.sh -- <vitest args> only the given tests, after the same setup
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/toolchain.sh
+source scripts/lib/services.sh
+
+step() {
+  local name=$1
+  shift
+  local started=$SECONDS
+  echo "==> $name"
+  "$@"
+  echo "    ($name: $((SECONDS - started)) s)"
+}
+
+ensure_toolchain
+install_dependencies
+ensure_services
+
+if [ "${1:-}" = "--" ]; then
+  shift
+  step "generate Prisma clients" pnpm --silent --filter @commerce/prisma run db:generate
+  exec pnpm exec vitest run "$@"
+fi
+
+step "generate Prisma clients" pnpm --silent --filter @commerce/prisma run db:generate
+step "format and lint (biome)" pnpm exec biome ci .
+step "resolver types are fresh" pnpm exec tsx scripts/codegen.ts --check
+step "supergraph composes and is fresh" pnpm exec tsx router/scripts/compose.ts --check
+step "typecheck" pnpm exec tsc -p .
+step "migrations match schema.prisma" pnpm --silent --filter @commerce/prisma run db:check-drift
+step "service discovery script" bash scripts/lib/services.test.sh
+step "unit, integration and end-to-end tests" pnpm exec vitest run
