@@ -27,10 +27,10 @@ if [ "${1:-}" = "--" ]; then
 fi
 
 step "generate Prisma clients" pnpm --silent --filter @commerce/prisma run db:generate
-step "format and lint (biome)" pnpm exec biome ci .
+step "format and lint (biome)" pnpm exec biome ci --colors=off .
 step "resolver types are fresh" pnpm exec tsx scripts/codegen.ts --check
 step "supergraph composes and is fresh" pnpm exec tsx router/scripts/compose.ts --check
 step "typecheck" pnpm exec tsc -p .
-step "migrations match schema.prisma" pnpm --silent --filter @commerce/prisma run db:check-drift
+step "migrations match schema.prisma" pnpm exec tsx scripts/db.ts check-drift --test
 step "service discovery script" bash scripts/lib/services.test.sh
 step "unit, integration and end-to-end tests" pnpm exec vitest run

@@ -30,7 +30,9 @@ describe('docker-compose.yml', () => {
     expect(JSON.stringify(service.command)).toContain(`subgraphs/${unit}/src/main.ts`);
     expect(service.environment?.[`${unit.toUpperCase()}_DATABASE_URL`]).toMatch(new RegExp(`/commerce_${unit}$`));
     expect(service.depends_on?.migrate?.condition).toBe('service_completed_successfully');
-    expect(services.migrate?.environment?.[`${unit.toUpperCase()}_DATABASE_URL`]).toMatch(new RegExp(`/commerce_${unit}$`));
+    expect(services.migrate?.environment?.[`${unit.toUpperCase()}_DATABASE_URL`]).toMatch(
+      new RegExp(`/commerce_${unit}$`),
+    );
   });
 
   it('the router reaches every subgraph by its service name and waits until each is healthy', () => {

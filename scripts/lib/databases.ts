@@ -16,6 +16,11 @@ function run(step: string, args: string[], env: Record<string, string>): void {
 
 const prismaTask = (task: string) => ['pnpm', '--silent', '--filter', '@commerce/prisma', 'run', task];
 
+/** One task of prisma/package.json (db:create, db:check-drift…) over every unit's database. */
+export function runPrismaTask(task: string, settings: SystemSettings): void {
+  run(task, prismaTask(task), environment(settings));
+}
+
 /** Creates missing databases, applies migrations (or resets to them), generates clients, seeds. */
 export function prepareDatabases(settings: SystemSettings, options: { reset: boolean }): void {
   const env = environment(settings);

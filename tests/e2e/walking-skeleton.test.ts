@@ -12,7 +12,10 @@ const STOCK = `query($id: ID!) { product(id: $id) { id stock { available onHand 
 const RESTOCK = `mutation($id: ID!, $quantity: Int!) { restock(productId: $id, quantity: $quantity) { available } }`;
 
 async function logIn(email: string, password: string) {
-  const response = await graphql<{ login: { token: string; user: { id: string } } }>(routerUrl, LOGIN, { email, password });
+  const response = await graphql<{ login: { token: string; user: { id: string } } }>(routerUrl, LOGIN, {
+    email,
+    password,
+  });
   expect(response.body.errors).toBeUndefined();
   return response.body.data!.login;
 }
@@ -29,7 +32,10 @@ async function firstProductId(): Promise<string> {
 describe('the supergraph through the router', () => {
   it('lists products with their stock: catalog and inventory in one query', async () => {
     const response = await graphql<{
-      products: { totalCount: number; edges: Array<{ node: { name: string; priceCents: number; stock: { available: number } } }> };
+      products: {
+        totalCount: number;
+        edges: Array<{ node: { name: string; priceCents: number; stock: { available: number } } }>;
+      };
     }>(routerUrl, '{ products(first: 3) { totalCount edges { node { name priceCents stock { available } } } } }');
     expect(response.status).toBe(200);
     expect(response.body.errors).toBeUndefined();
@@ -46,7 +52,9 @@ describe('the supergraph through the router', () => {
   it('a seeded customer logs in and `me` returns them', async () => {
     const { token, user } = await logIn('ada@example.com', 'customer-password');
     const response = await graphql(routerUrl, ME, {}, bearer(token));
-    expect(response.body.data).toEqual({ me: { id: user.id, email: 'ada@example.com', name: 'Ada Lovelace', role: 'CUSTOMER' } });
+    expect(response.body.data).toEqual({
+      me: { id: user.id, email: 'ada@example.com', name: 'Ada Lovelace', role: 'CUSTOMER' },
+    });
   });
 
   it('an anonymous `me` is null', async () => {
@@ -100,7 +108,12 @@ describe('the supergraph through the router', () => {
 
     const staff = await logIn('staff@example.com', 'staff-password');
     const before = await graphql<{ product: { stock: { available: number } } }>(routerUrl, STOCK, { id });
-    const restocked = await graphql<{ restock: { available: number } }>(routerUrl, RESTOCK, { id, quantity: 5 }, bearer(staff.token));
+    const restocked = await graphql<{ restock: { available: number } }>(
+      routerUrl,
+      RESTOCK,
+      { id, quantity: 5 },
+      bearer(staff.token),
+    );
     expect(restocked.body.errors).toBeUndefined();
     const after = await graphql<{ product: { stock: { available: number } } }>(routerUrl, STOCK, { id });
     expect(after.body.data!.product.stock.available).toBe(before.body.data!.product.stock.available + 5);

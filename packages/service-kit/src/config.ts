@@ -12,7 +12,8 @@ export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.Process
   process.exit(78); // EX_CONFIG
 }
 
-export const port = z.coerce.number().int().min(1).max(65535);
+/** 0 asks the OS for any free port (tests). */
+export const port = z.coerce.number().int().min(0).max(65535);
 export const url = z.url();
 export const secret = z.string().min(32, 'must be at least 32 characters');
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');

@@ -55,7 +55,12 @@ describe('accounts subgraph', () => {
   it('logs in with the email in any case', async () => {
     const email = uniqueEmail();
     await register({ email, name: 'Kim', password: 'a-good-password' });
-    const response = await graphql(subgraph.url, LOGIN, { email: email.toUpperCase(), password: 'a-good-password' }, anonymous);
+    const response = await graphql(
+      subgraph.url,
+      LOGIN,
+      { email: email.toUpperCase(), password: 'a-good-password' },
+      anonymous,
+    );
     expect(response.body.data?.login).toMatchObject({ user: { email } });
   });
 
@@ -63,7 +68,12 @@ describe('accounts subgraph', () => {
     const email = uniqueEmail();
     await register({ email, name: 'Jo', password: 'a-good-password' });
     const wrongPassword = await graphql(subgraph.url, LOGIN, { email, password: 'not-the-password' }, anonymous);
-    const unknownEmail = await graphql(subgraph.url, LOGIN, { email: uniqueEmail(), password: 'not-the-password' }, anonymous);
+    const unknownEmail = await graphql(
+      subgraph.url,
+      LOGIN,
+      { email: uniqueEmail(), password: 'not-the-password' },
+      anonymous,
+    );
     expect(errorCodes(wrongPassword)).toEqual(['UNAUTHENTICATED']);
     expect(unknownEmail.body).toEqual(wrongPassword.body);
   });
@@ -71,12 +81,20 @@ describe('accounts subgraph', () => {
   it('another customer cannot read a user email; staff can', async () => {
     const email = uniqueEmail();
     const created = await register({ email, name: 'Pat', password: 'a-good-password' });
-    const id = (created.body.data?.register as { user: { id: string } }).user.id;
+    const id = (created.body.data!.register as { user: { id: string } }).user.id;
     const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { name email } } }`;
     const variables = { r: [{ __typename: 'User', id }] };
-    const other = await asRouter({ kind: 'user', userId: crypto.randomUUID(), role: 'CUSTOMER' }, env.ROUTER_SIGNING_SECRET!);
-    const staff = await asRouter({ kind: 'user', userId: crypto.randomUUID(), role: 'STAFF' }, env.ROUTER_SIGNING_SECRET!);
+    const other = await asRouter(
+      { kind: 'user', userId: crypto.randomUUID(), role: 'CUSTOMER' },
+      env.ROUTER_SIGNING_SECRET!,
+    );
+    const staff = await asRouter(
+      { kind: 'user', userId: crypto.randomUUID(), role: 'STAFF' },
+      env.ROUTER_SIGNING_SECRET!,
+    );
     expect(errorCodes(await graphql(subgraph.url, query, variables, other))).toEqual(['FORBIDDEN']);
-    expect((await graphql(subgraph.url, query, variables, staff)).body.data).toEqual({ _entities: [{ name: 'Pat', email }] });
+    expect((await graphql(subgraph.url, query, variables, staff)).body.data).toEqual({
+      _entities: [{ name: 'Pat', email }],
+    });
   });
 });

@@ -32,6 +32,7 @@ export function startAccounts(config: AccountsConfig, db: Db) {
       ...scope,
       db,
       tokens,
+      signedInNow: new Set(),
       usersById: loaderByKey(
         (ids) => db.user.findMany({ where: { id: { in: ids } } }),
         (user) => user.id,

@@ -8,4 +8,6 @@ export type Context = RequestScope & {
   db: Db;
   tokens: TokenIssuer;
   usersById: DataLoader<string, User | null>;
+  /** Users who signed in or registered in this very request. */
+  signedInNow: Set<string>;
 };

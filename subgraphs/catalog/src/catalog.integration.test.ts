@@ -26,7 +26,11 @@ afterAll(async () => {
 });
 
 type Page = {
-  products: { totalCount: number; edges: Array<{ cursor: string; node: { sku: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+  products: {
+    totalCount: number;
+    edges: Array<{ cursor: string; node: { sku: string } }>;
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  };
 };
 const PRODUCTS_PAGE = `query($first: Int, $after: String, $search: String) {
   products(first: $first, after: $after, search: $search) { totalCount edges { cursor node { sku } } pageInfo { hasNextPage endCursor } }
@@ -50,7 +54,12 @@ describe('catalog subgraph', () => {
     let after: string | null = null;
     let total = 0;
     do {
-      const response: GraphQLResponse<Page> = await graphql<Page>(subgraph.url, PRODUCTS_PAGE, { first: 7, after }, anonymous);
+      const response: GraphQLResponse<Page> = await graphql<Page>(
+        subgraph.url,
+        PRODUCTS_PAGE,
+        { first: 7, after },
+        anonymous,
+      );
       const page: Page['products'] = response.body.data!.products;
       total = page.totalCount;
       seen.push(...page.edges.map((edge) => edge.node.sku));
@@ -111,7 +120,9 @@ describe('catalog subgraph', () => {
   it('an archived product leaves the listing and is hidden from customers, not from staff', async () => {
     const { id, sku } = (await createProduct()).body.data!.createProduct;
     const archive = `mutation($id: ID!) { archiveProduct(id: $id) { active } }`;
-    expect((await graphql(subgraph.url, archive, { id }, staff)).body.data).toEqual({ archiveProduct: { active: false } });
+    expect((await graphql(subgraph.url, archive, { id }, staff)).body.data).toEqual({
+      archiveProduct: { active: false },
+    });
     const listed = await graphql<Page>(subgraph.url, PRODUCTS_PAGE, { search: sku }, anonymous);
     expect(listed.body.data?.products.totalCount).toBe(0);
     const byId = `query($id: ID!) { product(id: $id) { sku } }`;

@@ -1,10 +1,11 @@
+import type { RunningSubgraph } from '@commerce/service-kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { asRouter, errorCodes, graphql } from '../../../tests/support/graphql.ts';
 import { PRODUCTS } from '../../../prisma/seed/fixtures.ts';
+import { asRouter, errorCodes, graphql } from '../../../tests/support/graphql.ts';
 import { startInventory } from './app.ts';
 import { readConfig } from './config.ts';
 import { connectDb, type Db } from './db.ts';
-import type { RunningSubgraph } from '@commerce/service-kit';
+import { MAX_ON_HAND } from './domain/stock.ts';
 
 // The inventory subgraph in this process, over the real test database, called over real HTTP.
 const env = inject('env');
@@ -69,20 +70,55 @@ describe('inventory subgraph', () => {
     expect(await db.stockAdjustment.count({ where: { productId, reason: 'RESTOCK', actorId: staff.userId } })).toBe(20);
   });
 
+  it('a restock past the most a product may hold is refused and rolled back whole', async () => {
+    const productId = newProductId();
+    await db.stockItem.create({ data: { productId, onHand: MAX_ON_HAND - 1, version: 7 } });
+    const response = await graphql(
+      subgraph.url,
+      RESTOCK,
+      { productId, quantity: 2 },
+      await asRouter(staff, env.ROUTER_SIGNING_SECRET!),
+    );
+    expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+    expect(await db.stockItem.findUniqueOrThrow({ where: { productId } })).toMatchObject({
+      onHand: MAX_ON_HAND - 1,
+      version: 7,
+    });
+    expect(await db.stockAdjustment.count({ where: { productId } })).toBe(0);
+  });
+
   it('a customer may not restock', async () => {
-    const response = await graphql(subgraph.url, RESTOCK, { productId: newProductId(), quantity: 1 }, await asRouter(customer, env.ROUTER_SIGNING_SECRET!));
+    const response = await graphql(
+      subgraph.url,
+      RESTOCK,
+      { productId: newProductId(), quantity: 1 },
+      await asRouter(customer, env.ROUTER_SIGNING_SECRET!),
+    );
     expect(errorCodes(response)).toEqual(['FORBIDDEN']);
   });
 
-  it.each([0, -5, 2_000_000])('restocking %d units is refused as bad input, and nothing is written', async (quantity) => {
-    const productId = newProductId();
-    const response = await graphql(subgraph.url, RESTOCK, { productId, quantity }, await asRouter(staff, env.ROUTER_SIGNING_SECRET!));
-    expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
-    expect(await db.stockItem.count({ where: { productId } })).toBe(0);
-  });
+  it.each([0, -5, 2_000_000])(
+    'restocking %d units is refused as bad input, and nothing is written',
+    async (quantity) => {
+      const productId = newProductId();
+      const response = await graphql(
+        subgraph.url,
+        RESTOCK,
+        { productId, quantity },
+        await asRouter(staff, env.ROUTER_SIGNING_SECRET!),
+      );
+      expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+      expect(await db.stockItem.count({ where: { productId } })).toBe(0);
+    },
+  );
 
   it('refuses a request that does not carry the router signature (403)', async () => {
-    const response = await graphql(subgraph.url, RESTOCK, { productId: newProductId(), quantity: 1 }, { 'x-commerce-identity': 'forged' });
+    const response = await graphql(
+      subgraph.url,
+      RESTOCK,
+      { productId: newProductId(), quantity: 1 },
+      { 'x-commerce-identity': 'forged' },
+    );
     expect(response.status).toBe(403);
     expect(errorCodes(response)).toEqual(['FORBIDDEN']);
   });

@@ -15,13 +15,16 @@ export function available(stock: StockLevels): number {
 
 export class StockRuleViolation extends Error {}
 
-/** Stock after receiving `quantity` units. */
-export function restocked(stock: StockLevels, quantity: number): StockLevels {
+/** Checks a restock of `quantity` units; throws when it breaks a rule. */
+export function checkRestock(quantity: number): void {
   if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_RESTOCK) {
     throw new StockRuleViolation(`A restock is a whole number of units from 1 to ${MAX_RESTOCK}.`);
   }
-  if (stock.onHand + quantity > MAX_ON_HAND) {
+}
+
+/** Checks stock after a change; throws when it breaks a rule. */
+export function checkLevels(stock: StockLevels): void {
+  if (stock.onHand > MAX_ON_HAND) {
     throw new StockRuleViolation(`A product cannot hold more than ${MAX_ON_HAND} units.`);
   }
-  return { ...stock, onHand: stock.onHand + quantity, version: stock.version + 1 };
 }

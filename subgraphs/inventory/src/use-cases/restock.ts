@@ -1,48 +1,29 @@
 import { clientError, isUuid } from '@commerce/service-kit';
 import type { Db } from '../db.ts';
-import { NO_STOCK, restocked, type StockLevels, StockRuleViolation } from '../domain/stock.ts';
-import { Prisma } from '../generated/prisma/client.ts';
-
-const MAX_ATTEMPTS = 5;
-
-class LostRace extends Error {}
+import { checkLevels, checkRestock, type StockLevels, StockRuleViolation } from '../domain/stock.ts';
 
 /**
- * Staff received `quantity` units of a product. Read, apply the rule, write only if nobody wrote
- * in between (version check); on a lost race read again. Each restock is recorded with its actor.
+ * Staff received `quantity` units of a product. Adding is commutative, so the database adds in
+ * one statement (no read-modify-write, so concurrent restocks never conflict) and bumps the
+ * version that reservations check. The change is recorded with its actor in the same transaction;
+ * a result past the rules rolls both back.
  */
 export async function restock(db: Db, productId: string, quantity: number, actorId: string): Promise<StockLevels> {
   if (!isUuid(productId)) throw clientError('BAD_USER_INPUT', `${productId} is not a product id.`);
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const current = await db.stockItem.findUnique({ where: { productId } });
-    let next: StockLevels;
-    try {
-      next = restocked(current ?? NO_STOCK, quantity);
-    } catch (error) {
-      if (error instanceof StockRuleViolation) throw clientError('BAD_USER_INPUT', error.message);
-      throw error;
-    }
-    const adjustment = { delta: quantity, reason: 'RESTOCK' as const, actorId };
-    try {
-      if (!current) {
-        return await db.stockItem.create({
-          data: { productId, ...next, adjustments: { create: adjustment } },
-        });
-      }
-      return await db.$transaction(async (tx) => {
-        const { count } = await tx.stockItem.updateMany({
-          where: { productId, version: current.version },
-          data: { onHand: next.onHand, version: next.version },
-        });
-        if (count === 0) throw new LostRace();
-        await tx.stockAdjustment.create({ data: { productId, ...adjustment } });
-        return next;
+  try {
+    checkRestock(quantity);
+    return await db.$transaction(async (tx) => {
+      const stock = await tx.stockItem.upsert({
+        where: { productId },
+        create: { productId, onHand: quantity, version: 1 },
+        update: { onHand: { increment: quantity }, version: { increment: 1 } },
       });
-    } catch (error) {
-      const raced =
-        error instanceof LostRace || (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002'); // created meanwhile
-      if (!raced) throw error;
-    }
+      checkLevels(stock);
+      await tx.stockAdjustment.create({ data: { productId, delta: quantity, reason: 'RESTOCK', actorId } });
+      return stock;
+    });
+  } catch (error) {
+    if (error instanceof StockRuleViolation) throw clientError('BAD_USER_INPUT', error.message);
+    throw error;
   }
-  throw clientError('CONFLICT', 'The stock kept changing while restocking; try again.');
 }
