@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import {
+  closeServer,
   createHttpServer,
   createLogger,
   graphqlHandler,
@@ -59,10 +60,7 @@ export async function startRouter(config: RouterConfig) {
     url,
     logger,
     close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      await closeServer(server);
       await apollo.stop();
     },
   };

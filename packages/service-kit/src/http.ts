@@ -108,3 +108,11 @@ export function createHttpServer(handler: (req: IncomingMessage, res: ServerResp
   server.keepAliveTimeout = 65_000;
   return server;
 }
+
+/** Stops accepting connections, closes idle keep-alive ones, and resolves once in-flight requests end. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}

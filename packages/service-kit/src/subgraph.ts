@@ -5,7 +5,7 @@ import { ApolloServer } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { DocumentNode } from 'graphql';
 import { maskInternalError, requestError } from './errors.ts';
-import { createHttpServer, graphqlHandler, listen, sendJson } from './http.ts';
+import { closeServer, createHttpServer, graphqlHandler, listen, sendJson } from './http.ts';
 import { IDENTITY_HEADER, type Identity, REQUEST_ID_HEADER, verifyIdentity } from './identity.ts';
 import type { Logger } from './logger.ts';
 
@@ -85,10 +85,7 @@ export async function startSubgraph<TContext extends RequestScope>(
     url,
     server,
     close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      await closeServer(server);
       await apollo.stop();
     },
   };
