@@ -75,3 +75,131 @@ export const PRODUCTS = [
   product('BOK-EIP-01', 'Enterprise Integration Patterns', 5600, 'books', 9, 'Designing messaging solutions.'),
   product('BOK-SRE-01', 'Site Reliability Engineering', 4200, 'books', 0, 'How Google runs production systems.'),
 ];
+
+export const userId = (email: string) => stableId('user', email);
+
+type SeedStatus = 'PENDING' | 'AWAITING_PAYMENT' | 'CONFIRMED' | 'REJECTED' | 'CANCELLED';
+type PaymentOutcome = 'CAPTURED' | 'FAILED' | 'PENDING' | null;
+
+const DAY = 24 * 60 * 60 * 1000;
+const SEEDED_AT = Date.parse('2026-11-01T10:00:00Z');
+
+function seededOrder(
+  key: string,
+  customer: string,
+  status: SeedStatus,
+  daysAgo: number,
+  lines: Array<[string, number]>,
+  payment: PaymentOutcome,
+) {
+  const items = lines.map(([sku, quantity], position) => {
+    const product = PRODUCTS.find((candidate) => candidate.sku === sku);
+    if (!product) throw new Error(`seed order ${key} names unknown SKU ${sku}`);
+    return { productId: product.id, quantity, unitPriceCents: product.priceCents, position };
+  });
+  return {
+    id: stableId('order', key),
+    customerId: userId(customer),
+    customerEmail: customer,
+    status,
+    createdAt: new Date(SEEDED_AT - daysAgo * DAY),
+    items,
+    totalCents: items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0),
+    currency: 'EUR',
+    payment,
+  };
+}
+
+/** Orders in every state, so a new user sees a living system. */
+export const ORDERS = [
+  seededOrder(
+    'ada-1',
+    'ada@example.com',
+    'CONFIRMED',
+    30,
+    [
+      ['KIT-MUG-01', 2],
+      ['BOK-DDD-01', 1],
+    ],
+    'CAPTURED',
+  ),
+  seededOrder('ada-2', 'ada@example.com', 'CANCELLED', 21, [['OUT-BAG-01', 1]], 'FAILED'),
+  seededOrder('ada-3', 'ada@example.com', 'REJECTED', 14, [['BOK-SRE-01', 1]], null),
+  seededOrder(
+    'ada-4',
+    'ada@example.com',
+    'CONFIRMED',
+    7,
+    [
+      ['DSK-PEN-01', 1],
+      ['DSK-INK-01', 2],
+    ],
+    'CAPTURED',
+  ),
+  seededOrder('ada-5', 'ada@example.com', 'AWAITING_PAYMENT', 1, [['DSK-LMP-01', 1]], 'PENDING'),
+  seededOrder(
+    'ada-6',
+    'ada@example.com',
+    'PENDING',
+    0,
+    [
+      ['KIT-PRS-01', 1],
+      ['KIT-GRN-01', 1],
+    ],
+    null,
+  ),
+  seededOrder(
+    'grace-1',
+    'grace@example.com',
+    'CONFIRMED',
+    10,
+    [
+      ['BOK-DDI-01', 1],
+      ['OUT-BTL-01', 1],
+    ],
+    'CAPTURED',
+  ),
+  seededOrder('grace-2', 'grace@example.com', 'CANCELLED', 3, [['OUT-LMP-01', 2]], 'FAILED'),
+  seededOrder('grace-3', 'grace@example.com', 'AWAITING_PAYMENT', 0, [['DSK-NTB-01', 3]], 'PENDING'),
+];
+
+/** The steps each final state went through, in order, as the saga records them. */
+export const TIMELINES: Record<SeedStatus, Array<[step: string, detail: string]>> = {
+  PENDING: [['PLACED', 'Order placed; reserving stock.']],
+  AWAITING_PAYMENT: [
+    ['PLACED', 'Order placed; reserving stock.'],
+    ['STOCK_RESERVED', 'Every item reserved.'],
+  ],
+  CONFIRMED: [
+    ['PLACED', 'Order placed; reserving stock.'],
+    ['STOCK_RESERVED', 'Every item reserved.'],
+    ['PAYMENT_CAPTURED', 'The payment provider took the payment.'],
+    ['CONFIRMED', 'Order confirmed.'],
+  ],
+  REJECTED: [
+    ['PLACED', 'Order placed; reserving stock.'],
+    ['STOCK_REJECTED', 'Not enough stock for every item.'],
+  ],
+  CANCELLED: [
+    ['PLACED', 'Order placed; reserving stock.'],
+    ['STOCK_RESERVED', 'Every item reserved.'],
+    ['PAYMENT_FAILED', 'The payment provider refused the card.'],
+    ['STOCK_RELEASED', 'Reserved stock given back.'],
+    ['CANCELLED', 'Order cancelled.'],
+  ],
+};
+
+/** What customers were told of each finished order: in the app and by e-mail. */
+export const OUTCOME_MESSAGES: Partial<Record<SeedStatus, { kind: string; title: string; body: string }>> = {
+  CONFIRMED: {
+    kind: 'ORDER_CONFIRMED',
+    title: 'Your order is confirmed',
+    body: 'We took the payment and will ship soon.',
+  },
+  CANCELLED: {
+    kind: 'ORDER_CANCELLED',
+    title: 'Your order was cancelled',
+    body: 'The payment did not go through; nothing was charged.',
+  },
+  REJECTED: { kind: 'ORDER_REJECTED', title: 'We could not take your order', body: 'Some items are out of stock.' },
+};

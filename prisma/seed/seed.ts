@@ -7,7 +7,10 @@ import { connectDb as connectAccounts } from '../../subgraphs/accounts/src/db.ts
 import { hashPassword } from '../../subgraphs/accounts/src/password.ts';
 import { connectDb as connectCatalog } from '../../subgraphs/catalog/src/db.ts';
 import { connectDb as connectInventory } from '../../subgraphs/inventory/src/db.ts';
-import { CATEGORIES, PRODUCTS, stableId, USERS } from './fixtures.ts';
+import { connectDb as connectNotifications } from '../../subgraphs/notifications/src/db.ts';
+import { connectDb as connectOrders } from '../../subgraphs/orders/src/db.ts';
+import { connectDb as connectPayments } from '../../subgraphs/payments/src/db.ts';
+import { CATEGORIES, ORDERS, OUTCOME_MESSAGES, PRODUCTS, stableId, TIMELINES, USERS, userId } from './fixtures.ts';
 
 function urlOf(variable: string): string {
   const value = process.env[variable];
@@ -23,7 +26,11 @@ async function seedAccounts() {
     );
     const missing = USERS.filter((user) => !existing.has(user.email));
     const rows = await Promise.all(
-      missing.map(async ({ password, ...user }) => ({ ...user, passwordHash: await hashPassword(password) })),
+      missing.map(async ({ password, ...user }) => ({
+        ...user,
+        id: userId(user.email),
+        passwordHash: await hashPassword(password),
+      })),
     );
     await db.user.createMany({ data: rows, skipDuplicates: true });
     return `${rows.length} users added`;
@@ -52,6 +59,14 @@ async function seedCatalog() {
   }
 }
 
+/** Stock held for the seeded orders that wait for their payment. */
+function reservedFor(productId: string): number {
+  return ORDERS.filter((order) => order.status === 'AWAITING_PAYMENT')
+    .flatMap((order) => order.items)
+    .filter((item) => item.productId === productId)
+    .reduce((sum, item) => sum + item.quantity, 0);
+}
+
 async function seedInventory() {
   const db = connectInventory(urlOf('INVENTORY_DATABASE_URL'));
   try {
@@ -59,7 +74,12 @@ async function seedInventory() {
     const missing = PRODUCTS.filter((product) => !known.has(product.id));
     await db.$transaction([
       db.stockItem.createMany({
-        data: missing.map((product) => ({ productId: product.id, onHand: product.onHand, version: 1 })),
+        data: missing.map((product) => ({
+          productId: product.id,
+          onHand: product.onHand,
+          reserved: reservedFor(product.id),
+          version: 1,
+        })),
       }),
       db.stockAdjustment.createMany({
         data: missing.map((product) => ({
@@ -75,5 +95,89 @@ async function seedInventory() {
   }
 }
 
-const results = await Promise.all([seedAccounts(), seedCatalog(), seedInventory()]);
+async function seedOrders() {
+  const db = connectOrders(urlOf('ORDERS_DATABASE_URL'));
+  try {
+    const known = new Set((await db.order.findMany({ select: { id: true } })).map((order) => order.id));
+    const missing = ORDERS.filter((order) => !known.has(order.id));
+    await db.$transaction(
+      missing.map(({ items, payment: _payment, customerEmail: _email, ...order }) =>
+        db.order.create({
+          data: {
+            ...order,
+            updatedAt: order.createdAt,
+            items: { create: items },
+            timeline: {
+              create: TIMELINES[order.status].map(([step, detail], index) => ({
+                step,
+                detail,
+                at: new Date(order.createdAt.getTime() + index * 1000),
+              })),
+            },
+          },
+        }),
+      ),
+    );
+    return `${missing.length} orders added`;
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+async function seedPayments() {
+  const db = connectPayments(urlOf('PAYMENTS_DATABASE_URL'));
+  try {
+    const { count } = await db.payment.createMany({
+      data: ORDERS.filter((order) => order.payment !== null).map((order) => ({
+        id: stableId('payment', order.id),
+        orderId: order.id,
+        customerId: order.customerId,
+        amountCents: order.totalCents,
+        currency: order.currency,
+        status: order.payment!,
+        providerReference: order.payment === 'CAPTURED' ? `seed_ch_${order.id.slice(0, 8)}` : null,
+        idempotencyKey: `order:${order.id}`,
+        attempts: order.payment === 'PENDING' ? 0 : order.payment === 'FAILED' ? 3 : 1,
+        createdAt: order.createdAt,
+      })),
+      skipDuplicates: true,
+    });
+    return `${count} payments added`;
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+async function seedNotifications() {
+  const db = connectNotifications(urlOf('NOTIFICATIONS_DATABASE_URL'));
+  try {
+    const rows = ORDERS.flatMap((order, index) => {
+      const message = OUTCOME_MESSAGES[order.status];
+      if (!message) return [];
+      const createdAt = new Date(order.createdAt.getTime() + 60_000);
+      return (['IN_APP', 'EMAIL'] as const).map((channel) => ({
+        id: stableId('notification', `${order.id}:${channel}`),
+        userId: order.customerId,
+        ...message,
+        channel,
+        createdAt,
+        // The oldest in-app ones have been read, so both read and unread show.
+        readAt: channel === 'EMAIL' || index % 3 === 0 ? createdAt : null,
+      }));
+    });
+    const { count } = await db.notification.createMany({ data: rows, skipDuplicates: true });
+    return `${count} notifications added`;
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+const results = await Promise.all([
+  seedAccounts(),
+  seedCatalog(),
+  seedInventory(),
+  seedOrders(),
+  seedPayments(),
+  seedNotifications(),
+]);
 console.log(`seeded: ${results.join(', ')}`);

@@ -12,6 +12,9 @@ export const units: readonly Unit[] = [
   { name: 'accounts', databaseUrlVariable: 'ACCOUNTS_DATABASE_URL' },
   { name: 'catalog', databaseUrlVariable: 'CATALOG_DATABASE_URL' },
   { name: 'inventory', databaseUrlVariable: 'INVENTORY_DATABASE_URL' },
+  { name: 'orders', databaseUrlVariable: 'ORDERS_DATABASE_URL' },
+  { name: 'payments', databaseUrlVariable: 'PAYMENTS_DATABASE_URL' },
+  { name: 'notifications', databaseUrlVariable: 'NOTIFICATIONS_DATABASE_URL' },
 ];
 
 export const prismaRoot = path.resolve(import.meta.dirname, '..');

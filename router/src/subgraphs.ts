@@ -3,6 +3,9 @@ export const DEFAULT_SUBGRAPH_PORTS = {
   accounts: 4001,
   catalog: 4002,
   inventory: 4003,
+  orders: 4004,
+  payments: 4005,
+  notifications: 4006,
 } as const;
 
 export type SubgraphName = keyof typeof DEFAULT_SUBGRAPH_PORTS;

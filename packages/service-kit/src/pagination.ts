@@ -18,13 +18,40 @@ export function pageSize(first: number | null | undefined): number | null {
   return Number.isInteger(size) && size >= 1 && size <= MAX_PAGE_SIZE ? size : null;
 }
 
+/** A page of a connection. `totalCount` is only counted when a client asks for it. */
+export type Page<Node> = {
+  edges: Array<{ cursor: string; node: Node }>;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  totalCount: () => Promise<number>;
+};
+
 /** Rows fetched with one extra row tell whether another page follows. */
-export function toConnection<Row>(rows: Row[], size: number, keyOf: (row: Row) => string, totalCount: number) {
+export function toConnection<Row>(
+  rows: Row[],
+  size: number,
+  keyOf: (row: Row) => string,
+  count: () => Promise<number>,
+): Page<Row> {
   const page = rows.slice(0, size);
   const edges = page.map((node) => ({ cursor: encodeCursor(keyOf(node)), node }));
+  let total: Promise<number> | undefined;
   return {
     edges,
-    totalCount,
     pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null },
+    totalCount: () => (total ??= count()),
   };
+}
+
+/**
+ * Keys for lists ordered newest first by (createdAt, id): the cursor holds both, so rows created
+ * in the same millisecond still page without gaps or repeats.
+ */
+export function timeCursorKey(row: { createdAt: Date; id: string }): string {
+  return `${row.createdAt.toISOString()}|${row.id}`;
+}
+
+export function parseTimeCursorKey(key: string): { createdAt: Date; id: string } | null {
+  const [at, id] = key.split('|');
+  const createdAt = new Date(at ?? '');
+  return id && !Number.isNaN(createdAt.getTime()) ? { createdAt, id } : null;
 }

@@ -26,6 +26,9 @@ export const resolvers: Resolvers = {
       return archiveProduct(ctx.db, id);
     },
   },
+  ProductConnection: {
+    totalCount: (page) => page.totalCount(),
+  },
   Product: {
     // Other units keep naming products after they are archived (past orders): resolve them all.
     __resolveReference: (reference, ctx) => ctx.productsById.load(reference.id),

@@ -1,0 +1,15 @@
+import type { RequestScope } from '@commerce/service-kit';
+import type DataLoader from 'dataloader';
+import type { Db } from './db.ts';
+import type { OrderWithItems } from './domain/order.ts';
+import type { OrderTimelineEntry } from './generated/prisma/client.ts';
+import type { CustomerPageKey } from './use-cases/find-orders.ts';
+
+export type Context = RequestScope & {
+  db: Db;
+  ordersById: DataLoader<string, OrderWithItems | null>;
+  timelineByOrderId: DataLoader<string, OrderTimelineEntry[]>;
+  /** First pages of many customers' orders in one round trip. */
+  customerOrderPages: DataLoader<CustomerPageKey, OrderWithItems[], string>;
+  orderCountByCustomer: DataLoader<string, number>;
+};

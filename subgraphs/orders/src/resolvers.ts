@@ -1,0 +1,49 @@
+import { clientError, requireStaff, requireUser } from '@commerce/service-kit';
+import { lineTotalCents, maySee, maySeeOrdersOf } from './domain/order.ts';
+import type { Resolvers } from './generated/resolvers-types.ts';
+import { listCustomerOrders, listOrders } from './use-cases/find-orders.ts';
+
+export const resolvers: Resolvers = {
+  Query: {
+    order: async (_parent, { id }, ctx) => {
+      requireUser(ctx.identity);
+      const order = await ctx.ordersById.load(id);
+      // Someone else's order looks exactly like one that does not exist.
+      if (!order || !maySee(ctx.identity, order)) throw clientError('NOT_FOUND', `No order has id ${id}.`);
+      return order;
+    },
+    orders: (_parent, args, ctx) => {
+      requireStaff(ctx.identity);
+      return listOrders(ctx.db, args);
+    },
+  },
+  Order: {
+    __resolveReference: async (reference, ctx) => {
+      const order = await ctx.ordersById.load(reference.id);
+      return order && maySee(ctx.identity, order) ? order : null;
+    },
+    customer: (order) => ({ id: order.customerId }),
+    createdAt: (order) => order.createdAt.toISOString(),
+    updatedAt: (order) => order.updatedAt.toISOString(),
+    timeline: (order, _args, ctx) => ctx.timelineByOrderId.load(order.id),
+  },
+  OrderItem: {
+    product: (item) => ({ id: item.productId }),
+    lineTotalCents: (item) => lineTotalCents(item),
+  },
+  OrderTimelineEntry: {
+    at: (entry) => entry.at.toISOString(),
+  },
+  OrderConnection: {
+    totalCount: (page) => page.totalCount(),
+  },
+  User: {
+    __resolveReference: (reference) => ({ id: reference.id }),
+    orders: (user, args, ctx) => {
+      requireUser(ctx.identity);
+      if (!maySeeOrdersOf(ctx.identity, user.id))
+        throw clientError('FORBIDDEN', "Only staff may see another user's orders.");
+      return listCustomerOrders(ctx, user.id, args);
+    },
+  },
+};
