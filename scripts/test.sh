@@ -16,9 +16,22 @@ step() {
   echo "    ($name: $((SECONDS - started)) s)"
 }
 
+# The playground test drives Debian's Chromium. Installed here when missing (root on Debian, as
+# on a fresh CI machine); if it cannot be, that test fails and says so: it is never skipped.
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] && return 0
+  if svc_can_apt_install; then
+    echo "==> installing chromium (apt-get) for the playground test"
+    svc_apt_install chromium || echo "warning: chromium could not be installed; the playground test will fail" >&2
+  else
+    echo "warning: /usr/bin/chromium is missing (install Debian's chromium package); the playground test will fail" >&2
+  fi
+}
+
 ensure_toolchain
 install_dependencies
 ensure_services
+ensure_chromium
 
 if [ "${1:-}" = "--" ]; then
   shift
@@ -30,6 +43,7 @@ step "generate Prisma clients" pnpm --silent --filter @commerce/prisma run db:ge
 step "format and lint (biome)" pnpm exec biome ci --colors=off .
 step "resolver types are fresh" pnpm exec tsx scripts/codegen.ts --check
 step "supergraph composes and is fresh" pnpm exec tsx router/scripts/compose.ts --check
+step "persisted-query manifest is valid and fresh" pnpm exec tsx router/scripts/persisted-queries.ts --check
 step "typecheck" pnpm exec tsc -p .
 step "migrations match schema.prisma" pnpm exec tsx scripts/db.ts check-drift --test
 step "service discovery script" bash scripts/lib/services.test.sh

@@ -1,21 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import {
   closeServer,
   createHttpServer,
   createLogger,
+  createRedis,
   graphqlHandler,
   listen,
   maskInternalError,
   REQUEST_ID_HEADER,
+  type Redis,
   sendJson,
   signIdentity,
 } from '@commerce/service-kit';
-import type { RouterConfig } from './config.ts';
+import { type RouterConfig, subgraphUrl } from './config.ts';
 import type { RouterContext } from './context.ts';
 import { createGateway } from './gateway.ts';
+import { readinessRoute } from './health.ts';
 import { identify } from './identify.ts';
+import { operationLimitsPlugin } from './limits.ts';
+import { allowedOrigins, corsPolicy } from './limits-cors.ts';
+import { createMetrics, metricsRoute, operationMetricsPlugin } from './metrics.ts';
+import { createPartnerDirectory, hasPartnerKey } from './partners.ts';
+import { DEFAULT_MANIFEST_PATH, loadManifest, persistedQueriesPlugin, redisApqCache } from './persisted-queries.ts';
+import { playgroundPlugin } from './playground.ts';
+import { createRateLimiter } from './rate-limit.ts';
+import { createResilience } from './resilience.ts';
+import { SUBGRAPH_NAMES } from './subgraphs.ts';
 
 const REQUEST_ID = /^[\w-]{8,64}$/;
 
@@ -24,23 +37,95 @@ function requestIdOf(req: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
+/** Waits for a Redis connection, at most `ms`: the router starts (and fails open) without one. */
+function redisReady(redis: Redis, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (redis.status === 'ready') return resolve();
+    const timer = setTimeout(resolve, ms);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 /** The router: one GraphQL endpoint over every subgraph. */
 export async function startRouter(config: RouterConfig) {
   const logger = createLogger('router', config.LOG_LEVEL);
-  const gateway = createGateway(config);
+  const metrics = createMetrics();
+  const resilience = createResilience(
+    {
+      timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+      retries: config.SUBGRAPH_RETRIES,
+      retryDelayMs: config.SUBGRAPH_RETRY_DELAY_MS,
+      breakerFailures: config.SUBGRAPH_BREAKER_FAILURES,
+      breakerCooldownMs: config.SUBGRAPH_BREAKER_COOLDOWN_MS,
+      maxConcurrency: config.SUBGRAPH_MAX_CONCURRENCY,
+      maxQueue: config.SUBGRAPH_MAX_QUEUE,
+    },
+    metrics,
+    logger,
+  );
+  const gateway = createGateway(config, { fetcher: (name) => resilience.guard(name).fetcher });
+  // Rate-limit counters: no offline queue, so with Redis down a check fails at once (and the
+  // limiter lets the request through) instead of waiting for a reconnect.
+  const countersRedis = createRedis(config.REDIS_URL, 'router-rate-limit', {
+    enableOfflineQueue: false,
+    commandTimeout: 250,
+  });
+  countersRedis.on('error', () => {}); // reported by the limiter and /readyz, not once per reconnect
+  await redisReady(countersRedis, 1000);
+  const rateLimiter = createRateLimiter(
+    countersRedis,
+    {
+      windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
+      keyPrefix: config.RATE_LIMIT_KEY_PREFIX,
+      limits: {
+        anonymous: config.RATE_LIMIT_ANONYMOUS,
+        CUSTOMER: config.RATE_LIMIT_CUSTOMER,
+        STAFF: config.RATE_LIMIT_STAFF,
+        partner: config.RATE_LIMIT_PARTNER,
+      },
+    },
+    metrics,
+    logger,
+  );
+  const apqRedis = createRedis(config.REDIS_URL, 'router-apq');
+  const partners = createPartnerDirectory({
+    accountsUrl: subgraphUrl(config, 'accounts'),
+    routerSigningSecret: config.ROUTER_SIGNING_SECRET,
+    cacheSeconds: config.PARTNER_KEY_CACHE_SECONDS,
+    logger,
+  });
   const apollo = new ApolloServer<RouterContext>({
     gateway,
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, error) =>
       maskInternalError(formatted, () => logger.error({ err: error }, 'internal error')),
+    persistedQueries: { cache: redisApqCache(apqRedis, logger), ttl: config.APQ_TTL_SECONDS },
+    plugins: [
+      persistedQueriesPlugin(loadManifest(config.PERSISTED_QUERY_MANIFEST ?? DEFAULT_MANIFEST_PATH)),
+      playgroundPlugin(),
+      operationLimitsPlugin({
+        maxDepth: config.MAX_QUERY_DEPTH,
+        maxAliases: config.MAX_QUERY_ALIASES,
+        maxCost: config.MAX_QUERY_COST,
+      }),
+      operationMetricsPlugin(metrics),
+    ],
   });
   await apollo.start();
+  let serving = true;
 
   const handler = graphqlHandler<RouterContext>({
     apollo,
     logger,
+    maxBodyBytes: config.MAX_BODY_BYTES,
     context: async (req) => {
-      const identity = await identify(req, config.JWT_VERIFICATION_KEYS);
+      const identity = hasPartnerKey(req)
+        ? await partners.identify(req)
+        : await identify(req, config.JWT_VERIFICATION_KEYS);
+      await rateLimiter.admit(identity, req);
       let token: Promise<string> | undefined;
       return {
         identity,
@@ -50,18 +135,33 @@ export async function startRouter(config: RouterConfig) {
     },
     routes: {
       '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok', service: 'router' }),
+      '/readyz': readinessRoute({
+        supergraphLoaded: () => serving,
+        redis: countersRedis,
+        subgraphs: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, subgraphUrl(config, name)])),
+      }),
+      '/metrics': metricsRoute(metrics),
     },
   });
-  const server = createHttpServer(handler);
+  let applyCors = corsPolicy([]);
+  const server = createHttpServer(async (req, res) => {
+    if (!applyCors(req, res)) await handler(req, res);
+  });
   await listen(server, config.ROUTER_PORT, config.HOST);
-  const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${config.ROUTER_PORT}/graphql`;
+  const { port } = server.address() as AddressInfo; // the real port, when 0 asked for any
+  applyCors = corsPolicy(allowedOrigins(config.CORS_ORIGINS, port));
+  const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}/graphql`;
   logger.info({ url }, 'router ready');
   return {
     url,
     logger,
     close: async () => {
+      serving = false;
       await closeServer(server);
       await apollo.stop();
+      await apqRedis.quit();
+      await resilience.close();
+      countersRedis.disconnect();
     },
   };
 }

@@ -9,6 +9,53 @@ const subgraphUrls = Object.fromEntries(
   ]),
 ) as Record<`${Uppercase<SubgraphName>}_URL`, z.ZodDefault<z.ZodURL>>;
 
+const count = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** Limits, rate limits and resilience at the edge (router/src/limits*, rate-limit, resilience). */
+const edgeSettings = {
+  MAX_QUERY_DEPTH: positive(12),
+  MAX_QUERY_ALIASES: count(20),
+  /** Each field costs 1; a list field's selection costs its `first` (default page size) times over. */
+  MAX_QUERY_COST: positive(10_000),
+  MAX_BODY_BYTES: positive(1_000_000),
+  /** Browser origins allowed to call, comma-separated; default: the router's own localhost origin. */
+  CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      const origins = value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean);
+      for (const origin of origins) {
+        if (URL.canParse(origin) && new URL(origin).origin === origin) continue;
+        ctx.addIssue({ code: 'custom', message: `${origin} is not an origin like https://shop.example.com` });
+        return z.NEVER;
+      }
+      return origins;
+    }),
+  /** Requests per client per window, by who the client is. */
+  RATE_LIMIT_WINDOW_SECONDS: positive(60),
+  RATE_LIMIT_ANONYMOUS: positive(300),
+  RATE_LIMIT_CUSTOMER: positive(600),
+  RATE_LIMIT_STAFF: positive(1200),
+  RATE_LIMIT_PARTNER: positive(1200),
+  /** Router replicas sharing a Redis and this prefix share the counters. */
+  RATE_LIMIT_KEY_PREFIX: z.string().min(1).default('commerce:rate-limit'),
+  SUBGRAPH_TIMEOUT_MS: positive(2000),
+  /** Extra attempts, for queries only: a mutation is sent once. */
+  SUBGRAPH_RETRIES: count(2),
+  SUBGRAPH_RETRY_DELAY_MS: positive(50),
+  /** Consecutive failures that open a subgraph's circuit, and how long it stays open before a probe. */
+  SUBGRAPH_BREAKER_FAILURES: positive(5),
+  SUBGRAPH_BREAKER_COOLDOWN_MS: positive(5000),
+  /** Bulkhead: requests in flight to one subgraph, and how many more may wait for a slot. */
+  SUBGRAPH_MAX_CONCURRENCY: positive(64),
+  SUBGRAPH_MAX_QUEUE: count(128),
+};
+
 const schema = z.object({
   ROUTER_PORT: port.default(4000),
   HOST: z.string().default('127.0.0.1'),
@@ -26,7 +73,15 @@ const schema = z.object({
     return z.NEVER;
   }),
   LOG_LEVEL: logLevel,
+  REDIS_URL: z.string().startsWith('redis'),
+  /** How long a partner key's lookup (valid or not) is kept: a revoked key works at most this long. */
+  PARTNER_KEY_CACHE_SECONDS: z.coerce.number().int().min(1).max(300).default(30),
+  /** How long an automatic persisted query stays in Redis after it was last registered. */
+  APQ_TTL_SECONDS: z.coerce.number().int().min(60).default(86_400),
+  /** The partners' safelist (router/persisted-query-manifest.json when unset). */
+  PERSISTED_QUERY_MANIFEST: z.string().optional(),
   ...subgraphUrls,
+  ...edgeSettings,
 });
 
 export type RouterConfig = z.infer<typeof schema>;

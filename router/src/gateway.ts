@@ -17,13 +17,18 @@ class SignedDataSource extends RemoteGraphQLDataSource<RouterContext> {
   }
 }
 
-export function createGateway(config: RouterConfig): ApolloGateway {
+/** `fetcher`: how requests reach a subgraph (router/src/resilience.ts: timeouts, retries, breaker). */
+export function createGateway(
+  config: RouterConfig,
+  options: { fetcher?: (subgraph: SubgraphName) => RemoteGraphQLDataSource['fetcher'] } = {},
+): ApolloGateway {
   const known = new Set<string>(SUBGRAPH_NAMES);
   return new ApolloGateway({
     supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'),
     buildService: ({ name }) => {
       if (!known.has(name)) throw new Error(`The supergraph names a subgraph the router does not know: ${name}`);
-      return new SignedDataSource({ url: subgraphUrl(config, name as SubgraphName) });
+      const fetcher = options.fetcher?.(name as SubgraphName);
+      return new SignedDataSource({ url: subgraphUrl(config, name as SubgraphName), ...(fetcher ? { fetcher } : {}) });
     },
   });
 }

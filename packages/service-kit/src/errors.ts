@@ -1,3 +1,4 @@
+import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 
 /** The codes a client can act on. One list for every unit and the router. */
@@ -11,6 +12,10 @@ export const ErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED',
   PERSISTED_QUERY_NOT_IN_LIST: 'PERSISTED_QUERY_NOT_IN_LIST',
   SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
+  /** Over the router's depth, alias or cost limit for one operation. */
+  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  /** The request body is over the size limit (HTTP 413). */
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -18,7 +23,11 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 const httpStatusOf: Partial<Record<ErrorCode, number>> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
+  PERSISTED_QUERY_NOT_IN_LIST: 400,
   RATE_LIMITED: 429,
+  QUERY_TOO_COMPLEX: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  SUBGRAPH_UNAVAILABLE: 503,
 };
 
 /** An error meant for the client: a code from the list and a sentence a person understands. */
@@ -26,12 +35,24 @@ export function clientError(code: ErrorCode, message: string, details?: Record<s
   return new GraphQLError(message, { extensions: { code, ...details } });
 }
 
-/** Like clientError, but also sets the HTTP status when it rejects the whole request. */
-export function requestError(code: ErrorCode, message: string): GraphQLError {
+/**
+ * Like clientError, but also sets the HTTP status when it rejects the whole request, and any
+ * response headers that go with it (`Retry-After` on RATE_LIMITED).
+ */
+export function requestError(
+  code: ErrorCode,
+  message: string,
+  options: { details?: Record<string, unknown>; headers?: Record<string, string> } = {},
+): GraphQLError {
+  const extensions: Record<string, unknown> = { code, ...options.details };
   const status = httpStatusOf[code];
-  return new GraphQLError(message, {
-    extensions: { code, ...(status ? { http: { status } } : {}) },
-  });
+  if (status || options.headers) {
+    extensions.http = {
+      ...(status ? { status } : {}),
+      ...(options.headers ? { headers: new HeaderMap(Object.entries(options.headers)) } : {}),
+    };
+  }
+  return new GraphQLError(message, { extensions });
 }
 
 const clientCodes = new Set<string>([

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ApolloServer, BaseContext } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
+import { REQUEST_ID_HEADER } from './identity.ts';
 import type { Logger } from './logger.ts';
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -11,8 +13,36 @@ export type GraphQLHttpOptions<TContext extends BaseContext> = {
   logger: Logger;
   /** Extra routes by exact path (health, metrics); /graphql is served by Apollo. */
   routes?: Record<string, Route>;
+  /** Larger request bodies are refused with 413 PAYLOAD_TOO_LARGE. */
   maxBodyBytes?: number;
 };
+
+const SANE_REQUEST_ID = /^[\w-]{8,64}$/;
+
+/**
+ * The request id: the caller's `x-request-id` when it looks like one (so a trace crosses the
+ * router and every subgraph), else a new one. Written back onto the request, so whatever reads
+ * the header later (the context) sees the same id, and returned as a response header.
+ */
+function adoptRequestId(req: IncomingMessage, res: ServerResponse): string {
+  const given = req.headers[REQUEST_ID_HEADER];
+  const requestId = typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
+  req.headers[REQUEST_ID_HEADER] = requestId;
+  res.setHeader(REQUEST_ID_HEADER, requestId);
+  return requestId;
+}
+
+const OPERATION_NAME = /^\s*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/;
+
+/** The operation's name for logs: the one the client gave, else the one written in the document. */
+function operationNameOf(body: unknown, search: URLSearchParams): string | undefined {
+  const request = (typeof body === 'object' && body !== null ? body : Object.fromEntries(search)) as {
+    operationName?: unknown;
+    query?: unknown;
+  };
+  if (typeof request.operationName === 'string' && request.operationName) return request.operationName.slice(0, 100);
+  return typeof request.query === 'string' ? OPERATION_NAME.exec(request.query)?.[1] : undefined;
+}
 
 class BodyTooLarge extends Error {}
 
@@ -44,6 +74,22 @@ export function graphqlHandler<TContext extends BaseContext>(options: GraphQLHtt
 
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const started = performance.now();
+    const requestId = adoptRequestId(req, res);
+    let operationName: string | undefined;
+    // One line per request, with what a person needs to find it again: id, operation, outcome, time.
+    res.once('finish', () => {
+      const line = {
+        requestId,
+        method: req.method,
+        path: url.pathname,
+        operationName,
+        status: res.statusCode,
+        durationMs: Math.round((performance.now() - started) * 10) / 10,
+      };
+      if (url.pathname === '/graphql') logger.info(line, 'request');
+      else logger.debug(line, 'request'); // probes and scrapes: every few seconds, not worth info
+    });
     try {
       const route = routes[url.pathname];
       if (route) return await route(req, res);
@@ -65,6 +111,7 @@ export function graphqlHandler<TContext extends BaseContext>(options: GraphQLHtt
         }
       }
 
+      operationName = operationNameOf(body, url.searchParams);
       const headers = new HeaderMap();
       for (const [name, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
@@ -83,7 +130,8 @@ export function graphqlHandler<TContext extends BaseContext>(options: GraphQLHtt
       }
     } catch (error) {
       if (error instanceof BodyTooLarge) {
-        return sendError(res, 413, 'BAD_REQUEST', `The request body is larger than ${maxBodyBytes} bytes.`);
+        res.setHeader('connection', 'close'); // the rest of the body is not read
+        return sendError(res, 413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${maxBodyBytes} bytes.`);
       }
       logger.error({ err: error, path: url.pathname }, 'request failed');
       if (!res.headersSent)

@@ -13,6 +13,11 @@ describe('the router-signed identity header', () => {
     expect(await verifyIdentity(await signIdentity(ANONYMOUS, secret), secret)).toEqual(ANONYMOUS);
   });
 
+  it('carries a partner, who is neither a customer nor staff', async () => {
+    const partner = { kind: 'partner' as const, partnerId: '0b7c6a1e-4f7e-4d8a-9a51-2f4b9c3d1e20' };
+    expect(await verifyIdentity(await signIdentity(partner, secret), secret)).toEqual(partner);
+  });
+
   it('is refused when missing or signed with another secret', async () => {
     expect(await verifyIdentity(undefined, secret)).toBeNull();
     expect(await verifyIdentity(await signIdentity(user, 't'.repeat(40)), secret)).toBeNull();

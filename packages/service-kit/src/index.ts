@@ -7,4 +7,6 @@ export * from './identity.ts';
 export * from './loaders.ts';
 export * from './logger.ts';
 export * from './pagination.ts';
+export * from './prisma.ts';
+export * from './redis.ts';
 export * from './subgraph.ts';

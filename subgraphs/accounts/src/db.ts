@@ -1,8 +1,8 @@
-import { PrismaPg } from '@prisma/adapter-pg';
+import { createPrismaClient, type QueryListener } from '@commerce/service-kit';
 import { PrismaClient } from './generated/prisma/client.ts';
 
 export type Db = PrismaClient;
 
-export function connectDb(connectionString: string): Db {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString }) });
+export function connectDb(connectionString: string, options: { onQuery?: QueryListener } = {}): Db {
+  return createPrismaClient(PrismaClient, connectionString, options.onQuery);
 }

@@ -19,8 +19,11 @@ export type Scalars = {
 export type Product = {
   __typename?: 'Product';
   id: Scalars['ID']['output'];
-  /** How many the warehouse holds and has promised. */
-  stock: Stock;
+  /**
+   * How many the warehouse holds and has promised. Null only when inventory cannot be reached:
+   * the rest of the product still comes back, with an error naming inventory.
+   */
+  stock?: Maybe<Stock>;
 };
 
 /** Stock of one product. */
@@ -166,7 +169,7 @@ export type ResolversParentTypes = ResolversObject<{
 export type ProductResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product'], FederationReferenceType extends FederationReferenceTypes['Product'] = FederationReferenceTypes['Product']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Product']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  stock?: Resolver<ResolversTypes['Stock'], ParentType, ContextType>;
+  stock?: Resolver<Maybe<ResolversTypes['Stock']>, ParentType, ContextType>;
 }>;
 
 export type StockResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Stock'] = ResolversParentTypes['Stock']> = ResolversObject<{

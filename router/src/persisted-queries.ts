@@ -1,0 +1,167 @@
+import { readFileSync } from 'node:fs';
+import type { ApolloServerPlugin, GraphQLRequest, GraphQLRequestListener } from '@apollo/server';
+import { type Logger, type Redis, requestError } from '@commerce/service-kit';
+import { GraphQLError } from 'graphql';
+import { z } from 'zod';
+import type { RouterContext } from './context.ts';
+import { selectsIntrospection, sha256 } from './persisted-queries-manifest.ts';
+
+/**
+ * Persisted queries, two kinds:
+ * - APQ for first-party clients: a client sends the SHA-256 of its query; on a miss
+ *   (PERSISTED_QUERY_NOT_FOUND) it sends both once, and the pair is kept in Redis, shared by
+ *   every router replica.
+ * - A safelist for partners: the operations in router/persisted-query-manifest.json (generated
+ *   from router/operations/*.graphql). A partner names one by id and nothing else runs.
+ */
+
+export const DEFAULT_MANIFEST_PATH = new URL('../persisted-query-manifest.json', import.meta.url);
+
+const manifestSchema = z.object({
+  format: z.literal('apollo-persisted-query-manifest'),
+  version: z.literal(1),
+  operations: z.array(
+    z.object({
+      id: z.string().regex(/^[0-9a-f]{64}$/),
+      name: z.string().min(1),
+      type: z.enum(['query', 'mutation', 'subscription']),
+      body: z.string().min(1),
+    }),
+  ),
+});
+export type PersistedQueryManifest = z.infer<typeof manifestSchema>;
+export type RegisteredOperation = PersistedQueryManifest['operations'][number];
+
+/** The safelist by id. A manifest whose id is not the hash of its body stops the router. */
+export function loadManifest(path: string | URL = DEFAULT_MANIFEST_PATH): Map<string, RegisteredOperation> {
+  const manifest = manifestSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
+  for (const operation of manifest.operations) {
+    if (operation.id !== sha256(operation.body)) {
+      throw new Error(`Persisted query ${operation.name}: its id is not the SHA-256 of its body (${path})`);
+    }
+  }
+  return new Map(manifest.operations.map((operation) => [operation.id, operation]));
+}
+
+/** Apollo's KeyValueCache over Redis, for APQ. Redis trouble is a cache miss, never a failed request. */
+export function redisApqCache(redis: Redis, logger: Logger) {
+  const prefix = 'commerce:apq:';
+  // Failures are logged per command below; the connection's own reconnect errors would repeat them.
+  redis.on('error', () => {});
+  return {
+    async get(key: string): Promise<string | undefined> {
+      try {
+        return (await redis.get(prefix + key)) ?? undefined;
+      } catch (error) {
+        logger.warn({ err: error }, 'APQ cache read failed; treated as a miss');
+        return undefined;
+      }
+    },
+    async set(key: string, value: string, options?: { ttl?: number | null }): Promise<void> {
+      try {
+        if (options?.ttl) await redis.set(prefix + key, value, 'EX', options.ttl);
+        else await redis.set(prefix + key, value);
+      } catch (error) {
+        logger.warn({ err: error }, 'APQ cache write failed; the query ran without being kept');
+      }
+    },
+    async delete(key: string): Promise<boolean> {
+      return (await redis.del(prefix + key)) > 0;
+    },
+  };
+}
+
+type RequestedId = { id: string; form: 'apq' | 'documentId' };
+
+/** The operation id a request names: `extensions.persistedQuery.sha256Hash`, or `documentId` (body or URL). */
+export function requestedId(request: GraphQLRequest): RequestedId | undefined {
+  const hash = (request.extensions?.persistedQuery as { sha256Hash?: unknown } | undefined)?.sha256Hash;
+  if (typeof hash === 'string') return { id: hash, form: 'apq' };
+  const http = request.http;
+  const fromBody = (http?.body as { documentId?: unknown } | undefined)?.documentId;
+  const documentId =
+    typeof fromBody === 'string' ? fromBody : (new URLSearchParams(http?.search ?? '').get('documentId') ?? undefined);
+  // The GraphQL-over-HTTP draft writes ids as `sha256:<hex>`; a bare hex hash is accepted too.
+  if (documentId !== undefined) return { id: documentId.replace(/^sha256:/, ''), form: 'documentId' };
+  return undefined;
+}
+
+const notInList = (message: string) => requestError('PERSISTED_QUERY_NOT_IN_LIST', message);
+
+/**
+ * Stands in for a refused request's own query, so that nothing of it is parsed, validated or
+ * planned: Apollo Server answers a throw from `requestDidStart` with a 500, but a throw from
+ * `didResolveOperation` with the error's own status; the stand-in gets the request there.
+ */
+const STAND_IN = '{ __typename }';
+
+function refuse(request: GraphQLRequest, error: GraphQLError): GraphQLRequestListener<RouterContext> {
+  request.query = STAND_IN;
+  dropPersistedQuery(request);
+  return {
+    async didResolveOperation() {
+      throw error;
+    },
+  };
+}
+
+function dropPersistedQuery(request: GraphQLRequest) {
+  if (request.extensions?.persistedQuery) {
+    const { persistedQuery: _dropped, ...rest } = request.extensions;
+    request.extensions = rest;
+  }
+}
+
+/**
+ * Partners run registered operations only; anything else is refused before it is parsed, so no
+ * subgraph is ever called for it (PERSISTED_QUERY_NOT_IN_LIST, 400). Introspection is refused to
+ * partners even when registered. Anyone may name a registered operation by `documentId`.
+ */
+export function persistedQueriesPlugin(manifest: Map<string, RegisteredOperation>): ApolloServerPlugin<RouterContext> {
+  return {
+    async requestDidStart({ request, contextValue }) {
+      const named = requestedId(request);
+      if (contextValue.identity.kind !== 'partner') {
+        if (named?.form === 'documentId' && request.query === undefined) {
+          const operation = manifest.get(named.id);
+          if (!operation) return refuse(request, notInList(`No registered operation has the id ${named.id}.`));
+          request.query = operation.body;
+        }
+        if (named?.form === 'apq' && request.query !== undefined && sha256(request.query) !== named.id) {
+          // Apollo Server refuses this too, but as an unnamed error that reads as an internal fault.
+          return refuse(request, badRequest('The persisted query hash is not the SHA-256 of the query sent with it.'));
+        }
+        return;
+      }
+
+      if (!named) {
+        return refuse(
+          request,
+          notInList(
+            'Partners may run registered operations only: send the id of one as `documentId` ' +
+              'or `extensions.persistedQuery.sha256Hash`, without a query.',
+          ),
+        );
+      }
+      const operation = manifest.get(named.id);
+      if (!operation) return refuse(request, notInList(`No registered operation has the id ${named.id}.`));
+      if (request.query !== undefined && request.query !== operation.body) {
+        return refuse(request, notInList('Send only the id of a registered operation, not a query of your own.'));
+      }
+      request.query = operation.body;
+      // The operation comes from the manifest: nothing of a partner's goes into the APQ cache.
+      dropPersistedQuery(request);
+      return {
+        async didResolveOperation({ document }) {
+          if (selectsIntrospection(document)) {
+            throw requestError('FORBIDDEN', 'Introspection is not available to partners.');
+          }
+        },
+      };
+    },
+  };
+}
+
+function badRequest(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+}

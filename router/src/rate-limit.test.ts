@@ -1,0 +1,98 @@
+import type { IncomingMessage } from 'node:http';
+import { ANONYMOUS, type Identity } from '@commerce/service-kit';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { errorCodes, graphql } from '../../tests/support/graphql.ts';
+import {
+  bearer,
+  deadUrl,
+  type RunningRouter,
+  type SubgraphProxy,
+  startSubgraphProxy,
+  startTestRouter,
+} from '../../tests/support/router.ts';
+import { clientOf } from './rate-limit.ts';
+
+// Routers started here with tiny limits and counters of their own, over the real Redis; the
+// shared test router keeps its generous limits.
+const env = inject('env');
+const opened: Array<RunningRouter | SubgraphProxy> = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((item) => item.close()));
+});
+async function router(overrides: Record<string, string>) {
+  const started = await startTestRouter(env, overrides);
+  opened.push(started);
+  return started;
+}
+
+const NAMES = '{ products(first: 1) { edges { node { name } } } }';
+
+describe('rate limits per client', () => {
+  it('a burst past the limit gets 429, Retry-After and RATE_LIMITED, and reaches no subgraph', async () => {
+    const catalog = await startSubgraphProxy(env.CATALOG_URL!);
+    opened.push(catalog);
+    const { url } = await router({ CATALOG_URL: catalog.url, RATE_LIMIT_ANONYMOUS: '3' });
+
+    for (let i = 0; i < 3; i++) expect((await graphql(url, NAMES)).status).toBe(200);
+    const refused = await graphql(url, NAMES);
+
+    expect(refused.status).toBe(429);
+    expect(errorCodes(refused)).toEqual(['RATE_LIMITED']);
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(refused.body.data ?? null).toBeNull();
+    expect(catalog.calls).toHaveLength(3);
+  });
+
+  it('router replicas on the same Redis share one count', async () => {
+    const shared = { RATE_LIMIT_ANONYMOUS: '3', RATE_LIMIT_KEY_PREFIX: `test-rate-limit:${crypto.randomUUID()}` };
+    const [one, two] = await Promise.all([router(shared), router(shared)]);
+
+    const statuses = [];
+    for (const url of [one.url, two.url, one.url, two.url]) statuses.push((await graphql(url, NAMES)).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+  });
+
+  it('signed-in users are counted each on their own, with their role’s limit', async () => {
+    const { url } = await router({ RATE_LIMIT_ANONYMOUS: '1', RATE_LIMIT_CUSTOMER: '2', RATE_LIMIT_STAFF: '4' });
+    const statuses = async (headers: Record<string, string>, times: number) => {
+      const seen = [];
+      for (let i = 0; i < times; i++) seen.push((await graphql(url, NAMES, {}, headers)).status);
+      return seen;
+    };
+
+    expect(await statuses({}, 2)).toEqual([200, 429]);
+    expect(await statuses(await bearer(env, 'CUSTOMER'), 3)).toEqual([200, 200, 429]);
+    expect(await statuses(await bearer(env, 'CUSTOMER'), 1)).toEqual([200]);
+    expect(await statuses(await bearer(env, 'STAFF'), 5)).toEqual([200, 200, 200, 200, 429]);
+  });
+
+  it('with Redis unreachable the router still serves (fails open), counts it and is not ready', async () => {
+    const redisPort = new URL(await deadUrl()).port;
+    const { url } = await router({ REDIS_URL: `redis://127.0.0.1:${redisPort}`, RATE_LIMIT_ANONYMOUS: '1' });
+
+    for (let i = 0; i < 3; i++) {
+      const response = await graphql(url, NAMES);
+      expect(response.status).toBe(200);
+      expect(response.body.errors).toBeUndefined();
+    }
+    const metrics = await (await fetch(url.replace('/graphql', '/metrics'))).text();
+    expect(metrics).toMatch(/^router_rate_limit_unchecked_total 3$/m);
+    const ready = await fetch(url.replace('/graphql', '/readyz'));
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ failing: ['redis'] });
+  });
+});
+
+describe('who is counted', () => {
+  const from = (remoteAddress: string) => ({ socket: { remoteAddress } }) as IncomingMessage;
+
+  it('a user by id under their role, a partner by its id, anyone else by address', () => {
+    const user: Identity = { kind: 'user', userId: 'u-1', role: 'STAFF' };
+    expect(clientOf(user, from('10.0.0.1'))).toEqual({ key: 'user:u-1', kind: 'STAFF' });
+    const partner: Identity = { kind: 'partner', partnerId: 'p-1' };
+    expect(clientOf(partner, from('10.0.0.1'))).toEqual({ key: 'partner:p-1', kind: 'partner' });
+    expect(clientOf(ANONYMOUS, from('10.0.0.2'))).toEqual({ key: 'ip:10.0.0.2', kind: 'anonymous' });
+  });
+});

@@ -1,0 +1,143 @@
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { PRODUCTS } from '../../prisma/seed/fixtures.ts';
+import { type GraphQLResponse, graphql } from '../../tests/support/graphql.ts';
+import {
+  bearer,
+  deadUrl,
+  type RunningRouter,
+  type SubgraphProxy,
+  startSubgraphProxy,
+  startTestRouter,
+} from '../../tests/support/router.ts';
+
+// Routers started here with one subgraph URL pointing at a port where nothing listens, or at a
+// real HTTP server in front of the real inventory subgraph that fails on demand. The shared test
+// system is left alone.
+const env = inject('env');
+const opened: Array<RunningRouter | SubgraphProxy> = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((item) => item.close()));
+});
+
+async function router(overrides: Record<string, string>) {
+  const started = await startTestRouter(env, overrides);
+  opened.push(started);
+  return started;
+}
+async function proxyToInventory(options: { slowMs?: number } = {}) {
+  const proxy = await startSubgraphProxy(env.INVENTORY_URL!, options);
+  opened.push(proxy);
+  return proxy;
+}
+
+const SHELF = '{ products(first: 3) { edges { node { name stock { available } } } } }';
+const STOCK = 'query($id: ID!) { product(id: $id) { name stock { available } } }';
+const RESTOCK = 'mutation($id: ID!) { restock(productId: $id, quantity: 1) { available } }';
+const productId = PRODUCTS[0]!.id;
+
+type Unavailable = { code?: unknown; serviceName?: unknown; reason?: unknown };
+const unavailable = (response: GraphQLResponse<unknown>): Unavailable[] =>
+  (response.body.errors ?? [])
+    .map((error) => error.extensions ?? {})
+    .filter((extensions) => extensions.code === 'SUBGRAPH_UNAVAILABLE');
+
+describe('a subgraph that is down', () => {
+  it('answers within a second with the healthy subgraphs’ data and SUBGRAPH_UNAVAILABLE naming it', async () => {
+    const url = (await router({ INVENTORY_URL: await deadUrl() })).url;
+
+    const started = performance.now();
+    const shelf = await graphql<{ products: { edges: Array<{ node: { name: string; stock: unknown } }> } }>(url, SHELF);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(unavailable(shelf)).toEqual([
+      { code: 'SUBGRAPH_UNAVAILABLE', serviceName: 'inventory', reason: 'connection' },
+    ]);
+    expect(shelf.body.errors?.[0]?.message).toMatch(/inventory/);
+    // The catalog's part of the answer is all there; only the stock inventory owns is missing.
+    const nodes = shelf.body.data?.products.edges.map(({ node }) => node) ?? [];
+    expect(nodes).toHaveLength(3);
+    for (const node of nodes) {
+      expect(node.name).toEqual(expect.any(String));
+      expect(node.stock).toBeNull();
+    }
+  });
+
+  it('once its circuit opens, requests fail fast without reaching it; after the cool-down a probe closes it', async () => {
+    const proxy = await proxyToInventory();
+    proxy.setMode('unavailable');
+    const url = (
+      await router({
+        INVENTORY_URL: proxy.url,
+        SUBGRAPH_RETRIES: '0',
+        SUBGRAPH_BREAKER_FAILURES: '3',
+        SUBGRAPH_BREAKER_COOLDOWN_MS: '300',
+      })
+    ).url;
+    const metricsUrl = url.replace('/graphql', '/metrics');
+
+    for (let i = 0; i < 3; i++) {
+      expect(unavailable(await graphql(url, STOCK, { id: productId }))).toMatchObject([{ reason: 'http_5xx' }]);
+    }
+    expect(proxy.calls).toHaveLength(3);
+
+    const refused = await graphql(url, STOCK, { id: productId });
+    expect(unavailable(refused)).toMatchObject([{ serviceName: 'inventory', reason: 'circuit_open' }]);
+    expect(proxy.calls).toHaveLength(3); // not sent
+    expect(await (await fetch(metricsUrl)).text()).toMatch(/router_subgraph_circuit_state\{subgraph="inventory"\} 2/);
+
+    proxy.setMode('pass');
+    await new Promise((resolve) => setTimeout(resolve, 400)); // the cool-down
+    const recovered = await graphql<{ product: { stock: { available: number } } }>(url, STOCK, { id: productId });
+    expect(recovered.body.errors).toBeUndefined();
+    expect(recovered.body.data?.product.stock.available).toEqual(expect.any(Number));
+    expect(await (await fetch(metricsUrl)).text()).toMatch(/router_subgraph_circuit_state\{subgraph="inventory"\} 0/);
+  });
+});
+
+describe('retries', () => {
+  it('a query is retried after failed attempts and then answered', async () => {
+    const proxy = await proxyToInventory();
+    const url = (await router({ INVENTORY_URL: proxy.url, SUBGRAPH_RETRIES: '2' })).url;
+    proxy.failNext('reset', 'unavailable');
+
+    const response = await graphql<{ product: { stock: { available: number } } }>(url, STOCK, { id: productId });
+    expect(response.body.errors).toBeUndefined();
+    expect(response.body.data?.product.stock.available).toEqual(expect.any(Number));
+    expect(proxy.calls).toEqual(['query', 'query', 'query']);
+  });
+
+  it('a mutation is sent once, never retried: it may have been applied', async () => {
+    const proxy = await proxyToInventory();
+    const url = (await router({ INVENTORY_URL: proxy.url, SUBGRAPH_RETRIES: '2' })).url;
+    proxy.failNext('reset');
+
+    const response = await graphql(url, RESTOCK, { id: productId }, await bearer(env, 'STAFF'));
+    expect(unavailable(response)).toMatchObject([{ serviceName: 'inventory', reason: 'connection' }]);
+    expect(proxy.calls).toEqual(['mutation']);
+  });
+});
+
+describe('timeouts and the bulkhead', () => {
+  it('a subgraph slower than the timeout is reported unavailable instead of holding the request', async () => {
+    const proxy = await proxyToInventory({ slowMs: 3000 });
+    proxy.setMode('slow');
+    const url = (await router({ INVENTORY_URL: proxy.url, SUBGRAPH_TIMEOUT_MS: '200', SUBGRAPH_RETRIES: '0' })).url;
+
+    const response = await graphql(url, STOCK, { id: productId });
+    expect(unavailable(response)).toMatchObject([{ serviceName: 'inventory', reason: 'timeout' }]);
+  });
+
+  it('past its concurrency and queue, further requests to a subgraph are refused at once', async () => {
+    const proxy = await proxyToInventory({ slowMs: 300 });
+    proxy.setMode('slow');
+    const url = (await router({ INVENTORY_URL: proxy.url, SUBGRAPH_MAX_CONCURRENCY: '1', SUBGRAPH_MAX_QUEUE: '0' }))
+      .url;
+
+    const [first, second] = await Promise.all([
+      graphql(url, STOCK, { id: productId }),
+      graphql(url, STOCK, { id: PRODUCTS[1]!.id }),
+    ]);
+    const reasons = [first, second].map((response) => unavailable(response)[0]?.reason ?? 'served');
+    expect(reasons.sort()).toEqual(['overloaded', 'served']);
+    expect(proxy.calls).toHaveLength(1);
+  });
+});
