@@ -99,7 +99,6 @@ function seededOrder(
   });
   return {
     id: stableId('order', key),
-    customerId: userId(customer),
     customerEmail: customer,
     status,
     createdAt: new Date(SEEDED_AT - daysAgo * DAY),

@@ -33,7 +33,10 @@ async function seedAccounts() {
       })),
     );
     await db.user.createMany({ data: rows, skipDuplicates: true });
-    return `${rows.length} users added`;
+    // The ids as stored, which other units' seed rows refer to (older databases may hold other ids).
+    const users = await db.user.findMany({ where: { email: { in: USERS.map((u) => u.email) } } });
+    const ids = new Map(users.map((user) => [user.email, user.id]));
+    return { summary: `${rows.length} users added`, idOf: (email: string) => ids.get(email)! };
   } finally {
     await db.$disconnect();
   }
@@ -95,16 +98,17 @@ async function seedInventory() {
   }
 }
 
-async function seedOrders() {
+async function seedOrders(idOf: (email: string) => string) {
   const db = connectOrders(urlOf('ORDERS_DATABASE_URL'));
   try {
     const known = new Set((await db.order.findMany({ select: { id: true } })).map((order) => order.id));
     const missing = ORDERS.filter((order) => !known.has(order.id));
     await db.$transaction(
-      missing.map(({ items, payment: _payment, customerEmail: _email, ...order }) =>
+      missing.map(({ items, payment: _payment, customerEmail, ...order }) =>
         db.order.create({
           data: {
             ...order,
+            customerId: idOf(customerEmail),
             updatedAt: order.createdAt,
             items: { create: items },
             timeline: {
@@ -124,14 +128,14 @@ async function seedOrders() {
   }
 }
 
-async function seedPayments() {
+async function seedPayments(idOf: (email: string) => string) {
   const db = connectPayments(urlOf('PAYMENTS_DATABASE_URL'));
   try {
     const { count } = await db.payment.createMany({
       data: ORDERS.filter((order) => order.payment !== null).map((order) => ({
         id: stableId('payment', order.id),
         orderId: order.id,
-        customerId: order.customerId,
+        customerId: idOf(order.customerEmail),
         amountCents: order.totalCents,
         currency: order.currency,
         status: order.payment!,
@@ -148,7 +152,7 @@ async function seedPayments() {
   }
 }
 
-async function seedNotifications() {
+async function seedNotifications(idOf: (email: string) => string) {
   const db = connectNotifications(urlOf('NOTIFICATIONS_DATABASE_URL'));
   try {
     const rows = ORDERS.flatMap((order, index) => {
@@ -157,7 +161,7 @@ async function seedNotifications() {
       const createdAt = new Date(order.createdAt.getTime() + 60_000);
       return (['IN_APP', 'EMAIL'] as const).map((channel) => ({
         id: stableId('notification', `${order.id}:${channel}`),
-        userId: order.customerId,
+        userId: idOf(order.customerEmail),
         ...message,
         channel,
         createdAt,
@@ -172,12 +176,7 @@ async function seedNotifications() {
   }
 }
 
-const results = await Promise.all([
-  seedAccounts(),
-  seedCatalog(),
-  seedInventory(),
-  seedOrders(),
-  seedPayments(),
-  seedNotifications(),
-]);
-console.log(`seeded: ${results.join(', ')}`);
+const [accounts, ...others] = await Promise.all([seedAccounts(), seedCatalog(), seedInventory()]);
+const { idOf } = accounts;
+const rest = await Promise.all([seedOrders(idOf), seedPayments(idOf), seedNotifications(idOf)]);
+console.log(`seeded: ${[accounts.summary, ...others, ...rest].join(', ')}`);

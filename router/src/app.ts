@@ -100,6 +100,8 @@ export async function startRouter(config: RouterConfig) {
   const apollo = new ApolloServer<RouterContext>({
     gateway,
     includeStacktraceInErrorResponses: false,
+    // The process handles SIGINT/SIGTERM itself (stopOnSignal) and closes things in order.
+    stopOnTerminationSignals: false,
     formatError: (formatted, error) =>
       maskInternalError(formatted, () => logger.error({ err: error }, 'internal error')),
     persistedQueries: { cache: redisApqCache(apqRedis, logger), ttl: config.APQ_TTL_SECONDS },

@@ -47,6 +47,8 @@ export async function startSubgraph<TContext extends RequestScope>(
   const apollo = new ApolloServer<TContext>({
     schema,
     includeStacktraceInErrorResponses: false,
+    // The process handles SIGINT/SIGTERM itself (stopOnSignal) and closes things in order.
+    stopOnTerminationSignals: false,
     formatError: (formatted, error) =>
       maskInternalError(formatted, () => logger.error({ err: error }, 'internal error in resolver')),
     // No Apollo Studio here: traces would only cost time on every request.
