@@ -69,11 +69,10 @@ export async function startRouter(config: RouterConfig) {
   const gateway = createGateway(config, { fetcher: (name) => resilience.guard(name).fetcher });
   // Rate-limit counters: no offline queue, so with Redis down a check fails at once (and the
   // limiter lets the request through) instead of waiting for a reconnect.
-  const countersRedis = createRedis(config.REDIS_URL, 'router-rate-limit', {
+  const countersRedis = createRedis(config.REDIS_URL, 'router-rate-limit', logger, {
     enableOfflineQueue: false,
     commandTimeout: 250,
   });
-  countersRedis.on('error', () => {}); // reported by the limiter and /readyz, not once per reconnect
   await redisReady(countersRedis, 1000);
   const rateLimiter = createRateLimiter(
     countersRedis,
@@ -90,7 +89,7 @@ export async function startRouter(config: RouterConfig) {
     metrics,
     logger,
   );
-  const apqRedis = createRedis(config.REDIS_URL, 'router-apq');
+  const apqRedis = createRedis(config.REDIS_URL, 'router-apq', logger);
   const partners = createPartnerDirectory({
     accountsUrl: subgraphUrl(config, 'accounts'),
     routerSigningSecret: config.ROUTER_SIGNING_SECRET,

@@ -1,4 +1,4 @@
-import { createRedis } from '@commerce/service-kit';
+import { createLogger, createRedis } from '@commerce/service-kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { errorCodes, type GraphQLResponse } from '../../tests/support/graphql.ts';
 import { startRouter } from './app.ts';
@@ -61,7 +61,7 @@ describe('automatic persisted queries (APQ)', () => {
   it('the cache lives in Redis, with a time to live', async () => {
     const { query, extensions } = freshQuery();
     await post(replica.url, { query, extensions });
-    const redis = createRedis(env.REDIS_URL!, 'apq-test');
+    const redis = createRedis(env.REDIS_URL!, 'apq-test', createLogger('apq-test', 'silent'));
     try {
       const keys = await redis.keys(`*${extensions.persistedQuery.sha256Hash}`);
       expect(keys).toHaveLength(1);
