@@ -29,18 +29,16 @@ export type RateLimitSettings = {
 
 export type Client = { key: string; kind: string };
 
-/**
- * Who is counted: a signed-in user by user id, any other verified caller (a partner) by its own id
- * under its kind, and an anonymous caller by IP address.
- */
+/** Who is counted: a signed-in user by user id, a partner by its id, an anonymous caller by IP address. */
 export function clientOf(identity: Identity, req: IncomingMessage): Client {
-  if (identity.kind === 'user') return { key: `user:${identity.userId}`, kind: identity.role };
-  if (identity.kind !== 'anonymous') {
-    const fields = identity as Record<string, unknown>;
-    const id = Object.entries(fields).find(([name, value]) => name !== 'kind' && typeof value === 'string')?.[1];
-    if (typeof id === 'string') return { key: `${identity.kind}:${id}`, kind: identity.kind };
+  switch (identity.kind) {
+    case 'user':
+      return { key: `user:${identity.userId}`, kind: identity.role };
+    case 'partner':
+      return { key: `partner:${identity.partnerId}`, kind: 'partner' };
+    case 'anonymous':
+      return { key: `ip:${req.socket.remoteAddress ?? 'unknown'}`, kind: 'anonymous' };
   }
-  return { key: `ip:${req.socket.remoteAddress ?? 'unknown'}`, kind: 'anonymous' };
 }
 
 export function createRateLimiter(redis: Redis, settings: RateLimitSettings, metrics: RouterMetrics, logger: Logger) {
