@@ -1,36 +1,20 @@
 import type { IncomingMessage } from 'node:http';
 import { ANONYMOUS, type Identity } from '@commerce/service-kit';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { errorCodes, graphql } from '../../tests/support/graphql.ts';
-import {
-  bearer,
-  deadUrl,
-  type RunningRouter,
-  type SubgraphProxy,
-  startSubgraphProxy,
-  startTestRouter,
-} from '../../tests/support/router.ts';
+import { bearer, deadUrl, startedPerTest } from '../../tests/support/router.ts';
 import { clientOf } from './rate-limit.ts';
 
 // Routers started here with tiny limits and counters of their own, over the real Redis; the
 // shared test router keeps its generous limits.
 const env = inject('env');
-const opened: Array<RunningRouter | SubgraphProxy> = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((item) => item.close()));
-});
-async function router(overrides: Record<string, string>) {
-  const started = await startTestRouter(env, overrides);
-  opened.push(started);
-  return started;
-}
+const { router, proxy } = startedPerTest(env);
 
 const NAMES = '{ products(first: 1) { edges { node { name } } } }';
 
 describe('rate limits per client', () => {
   it('a burst past the limit gets 429, Retry-After and RATE_LIMITED, and reaches no subgraph', async () => {
-    const catalog = await startSubgraphProxy(env.CATALOG_URL!);
-    opened.push(catalog);
+    const catalog = await proxy(env.CATALOG_URL!);
     const { url } = await router({ CATALOG_URL: catalog.url, RATE_LIMIT_ANONYMOUS: '3' });
 
     for (let i = 0; i < 3; i++) expect((await graphql(url, NAMES)).status).toBe(200);

@@ -1,34 +1,14 @@
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { PRODUCTS } from '../../prisma/seed/fixtures.ts';
 import { type GraphQLResponse, graphql } from '../../tests/support/graphql.ts';
-import {
-  bearer,
-  deadUrl,
-  type RunningRouter,
-  type SubgraphProxy,
-  startSubgraphProxy,
-  startTestRouter,
-} from '../../tests/support/router.ts';
+import { bearer, deadUrl, startedPerTest } from '../../tests/support/router.ts';
 
 // Routers started here with one subgraph URL pointing at a port where nothing listens, or at a
 // real HTTP server in front of the real inventory subgraph that fails on demand. The shared test
 // system is left alone.
 const env = inject('env');
-const opened: Array<RunningRouter | SubgraphProxy> = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((item) => item.close()));
-});
-
-async function router(overrides: Record<string, string>) {
-  const started = await startTestRouter(env, overrides);
-  opened.push(started);
-  return started;
-}
-async function proxyToInventory(options: { slowMs?: number } = {}) {
-  const proxy = await startSubgraphProxy(env.INVENTORY_URL!, options);
-  opened.push(proxy);
-  return proxy;
-}
+const { router, proxy } = startedPerTest(env);
+const proxyToInventory = (options: { slowMs?: number } = {}) => proxy(env.INVENTORY_URL!, options);
 
 const SHELF = '{ products(first: 3) { edges { node { name stock { available } } } } }';
 const STOCK = 'query($id: ID!) { product(id: $id) { name stock { available } } }';

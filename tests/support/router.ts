@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { issueAccessToken, parseKeyRing, type Role } from '@commerce/service-kit';
+import { afterEach } from 'vitest';
 import { startRouter } from '../../router/src/app.ts';
 import { readConfig } from '../../router/src/config.ts';
 
@@ -21,6 +22,29 @@ export function startTestRouter(env: Record<string, string>, overrides: Record<s
       ...overrides,
     }),
   );
+}
+
+/**
+ * Routers and subgraph proxies for one test file, each closed after the test that started it.
+ * Call at the top of the file.
+ */
+export function startedPerTest(env: Record<string, string>) {
+  const opened: Array<{ close: () => Promise<void> }> = [];
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((item) => item.close()));
+  });
+  return {
+    async router(overrides: Record<string, string>): Promise<RunningRouter> {
+      const started = await startTestRouter(env, overrides);
+      opened.push(started);
+      return started;
+    },
+    async proxy(target: string, options: { slowMs?: number } = {}): Promise<SubgraphProxy> {
+      const proxy = await startSubgraphProxy(target, options);
+      opened.push(proxy);
+      return proxy;
+    },
+  };
 }
 
 /** A URL on 127.0.0.1 where nothing listens (a port the OS just handed out and took back). */

@@ -4,7 +4,7 @@ import { z } from 'zod';
  * Reads and validates a process's settings once, at start. A missing or bad setting stops the
  * process with a message naming each setting at fault.
  */
-export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.output<S> {
   const parsed = schema.safeParse(env);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n');
@@ -17,3 +17,52 @@ export const port = z.coerce.number().int().min(0).max(65535);
 export const url = z.url();
 export const secret = z.string().min(32, 'must be at least 32 characters');
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+
+/** What every subgraph process reads: its own port and database, and the settings all share. */
+export type SubgraphSettings = {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  routerSigningSecret: string;
+  logLevel: string;
+};
+
+type SubgraphShape<P extends string> = { [K in `${P}_PORT`]: z.ZodDefault<typeof port> } & {
+  [K in `${P}_DATABASE_URL`]: z.ZodString;
+} & {
+  HOST: z.ZodDefault<z.ZodString>;
+  ROUTER_SIGNING_SECRET: typeof secret;
+  LOG_LEVEL: typeof logLevel;
+};
+
+/**
+ * The environment variables of a subgraph named `unit` (ORDERS_PORT, ORDERS_DATABASE_URL, HOST,
+ * ROUTER_SIGNING_SECRET, LOG_LEVEL), to spread into its config schema beside any of its own.
+ */
+export function subgraphShape<P extends string>(unit: P, defaultPort: number): SubgraphShape<Uppercase<P>> {
+  const prefix = unit.toUpperCase();
+  return {
+    [`${prefix}_PORT`]: port.default(defaultPort),
+    HOST: z.string().default('127.0.0.1'),
+    [`${prefix}_DATABASE_URL`]: z.string().startsWith('postgres'),
+    ROUTER_SIGNING_SECRET: secret,
+    LOG_LEVEL: logLevel,
+  } as SubgraphShape<Uppercase<P>>;
+}
+
+/** The parsed variables of subgraphShape, under names that do not depend on the unit. */
+export function subgraphSettings(unit: string, env: Record<string, unknown>): SubgraphSettings {
+  const prefix = unit.toUpperCase();
+  return {
+    port: env[`${prefix}_PORT`] as number,
+    host: env.HOST as string,
+    databaseUrl: env[`${prefix}_DATABASE_URL`] as string,
+    routerSigningSecret: env.ROUTER_SIGNING_SECRET as string,
+    logLevel: env.LOG_LEVEL as string,
+  };
+}
+
+/** The config schema of a subgraph that reads nothing beyond what every subgraph reads. */
+export function subgraphConfig(unit: string, defaultPort: number) {
+  return z.object(subgraphShape(unit, defaultPort)).transform((env) => subgraphSettings(unit, env));
+}

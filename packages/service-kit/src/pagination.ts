@@ -1,3 +1,5 @@
+import { clientError } from './errors.ts';
+
 /** Relay-style pages over a list ordered by a unique key. Cursors are opaque to clients. */
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -54,4 +56,18 @@ export function parseTimeCursorKey(key: string): { createdAt: Date; id: string }
   const [at, id] = key.split('|');
   const createdAt = new Date(at ?? '');
   return id && !Number.isNaN(createdAt.getTime()) ? { createdAt, id } : null;
+}
+
+export type TimePageRequest = { first?: number | null; after?: string | null };
+export type TimePage = { size: number; after: { createdAt: Date; id: string } | null };
+
+/** Checks `first` and `after` of a newest-first list; bad input is BAD_USER_INPUT. */
+export function parseTimePage(request: TimePageRequest): TimePage {
+  const size = pageSize(request.first);
+  if (size === null) throw clientError('BAD_USER_INPUT', '`first` must be between 1 and 100.');
+  if (!request.after) return { size, after: null };
+  const key = decodeCursor(request.after);
+  const after = key ? parseTimeCursorKey(key) : null;
+  if (!after) throw clientError('BAD_USER_INPUT', '`after` is not a cursor from this list.');
+  return { size, after };
 }

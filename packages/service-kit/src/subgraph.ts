@@ -1,35 +1,35 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { DocumentNode } from 'graphql';
+import { parse } from 'graphql';
+import type { SubgraphSettings } from './config.ts';
 import { maskInternalError, requestError } from './errors.ts';
 import { closeServer, createHttpServer, graphqlHandler, listen, sendJson } from './http.ts';
 import { IDENTITY_HEADER, type Identity, REQUEST_ID_HEADER, verifyIdentity } from './identity.ts';
-import type { Logger } from './logger.ts';
+import { createLogger, type Logger } from './logger.ts';
 
 /** What every resolver of every unit receives, before the unit adds its own (loaders, data). */
 export type RequestScope = { identity: Identity; requestId: string; logger: Logger };
 
 export type SubgraphOptions<TContext extends RequestScope> = {
   name: string;
-  typeDefs: DocumentNode;
+  /** The unit's schema.graphql. */
+  schemaFile: URL;
   // biome-ignore lint/suspicious/noExplicitAny: generated resolver types are narrower than Apollo's map
   resolvers: any;
-  port: number;
-  host?: string;
-  /** Shared with the router; a request without its valid signature is refused. */
-  routerSigningSecret: string;
+  /** Port, host, log level, and the secret shared with the router (unsigned requests are refused). */
+  settings: SubgraphSettings;
+  /** The unit's database: the subgraph is ready when it answers. */
+  db: { $executeRawUnsafe(query: string): Promise<unknown> };
   /** Builds the per-request context: DataLoaders live here so batching is per request. */
   createContext: (scope: RequestScope) => TContext;
-  /** Readiness: resolves when the unit's dependencies (its database) answer. */
-  isReady: () => Promise<void>;
-  logger: Logger;
 };
 
-export type RunningSubgraph = { url: string; server: Server; close: () => Promise<void> };
+export type RunningSubgraph = { url: string; server: Server; logger: Logger; close: () => Promise<void> };
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
@@ -39,9 +39,10 @@ function header(req: IncomingMessage, name: string): string | undefined {
 export async function startSubgraph<TContext extends RequestScope>(
   options: SubgraphOptions<TContext>,
 ): Promise<RunningSubgraph> {
-  const { name, logger } = options;
+  const { name, settings } = options;
+  const logger = createLogger(name, settings.logLevel);
   const schema = buildSubgraphSchema({
-    typeDefs: options.typeDefs,
+    typeDefs: parse(readFileSync(options.schemaFile, 'utf8')),
     resolvers: options.resolvers,
   });
   const apollo = new ApolloServer<TContext>({
@@ -60,7 +61,7 @@ export async function startSubgraph<TContext extends RequestScope>(
     apollo,
     logger,
     context: async (req) => {
-      const identity = await verifyIdentity(header(req, IDENTITY_HEADER), options.routerSigningSecret);
+      const identity = await verifyIdentity(header(req, IDENTITY_HEADER), settings.routerSigningSecret);
       if (!identity) {
         throw requestError('FORBIDDEN', `The ${name} service only answers requests signed by the router.`);
       }
@@ -71,7 +72,7 @@ export async function startSubgraph<TContext extends RequestScope>(
       '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok', service: name }),
       '/readyz': async (_req, res) => {
         try {
-          await options.isReady();
+          await options.db.$executeRawUnsafe('select 1');
           sendJson(res, 200, { status: 'ready', service: name });
         } catch (error) {
           logger.warn({ err: error }, 'not ready');
@@ -81,14 +82,15 @@ export async function startSubgraph<TContext extends RequestScope>(
     },
   });
   const server = createHttpServer(handler);
-  await listen(server, options.port, options.host);
+  await listen(server, settings.port, settings.host);
   const { port } = server.address() as AddressInfo; // the real port, when 0 asked for any
-  const url = `http://${options.host ?? '127.0.0.1'}:${port}/graphql`;
+  const url = `http://${settings.host}:${port}/graphql`;
   logger.info({ url }, `${name} subgraph ready`);
 
   return {
     url,
     server,
+    logger,
     close: async () => {
       await closeServer(server);
       await apollo.stop();

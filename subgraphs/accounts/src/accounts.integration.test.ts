@@ -13,7 +13,7 @@ let anonymous: Record<string, string>;
 
 beforeAll(async () => {
   const config = readConfig({ ...env, ACCOUNTS_PORT: '0', LOG_LEVEL: 'silent' });
-  db = connectDb(config.ACCOUNTS_DATABASE_URL);
+  db = connectDb(config.databaseUrl);
   subgraph = await startAccounts(config, db);
   anonymous = await asRouter({ kind: 'anonymous' }, env.ROUTER_SIGNING_SECRET!);
 });

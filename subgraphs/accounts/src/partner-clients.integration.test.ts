@@ -15,7 +15,7 @@ const as = (identity: Identity) => asRouter(identity, env.ROUTER_SIGNING_SECRET!
 
 beforeAll(async () => {
   const config = readConfig({ ...env, ACCOUNTS_PORT: '0', LOG_LEVEL: 'silent' });
-  db = connectDb(config.ACCOUNTS_DATABASE_URL);
+  db = connectDb(config.databaseUrl);
   subgraph = await startAccounts(config, db);
   const staffUser = await db.user.findUniqueOrThrow({ where: { email: 'staff@example.com' } });
   staff = await as({ kind: 'user', userId: staffUser.id, role: 'STAFF' });

@@ -15,7 +15,7 @@ let staff: Record<string, string>;
 
 beforeAll(async () => {
   const config = readConfig({ ...env, CATALOG_PORT: '0', LOG_LEVEL: 'silent' });
-  db = connectDb(config.CATALOG_DATABASE_URL);
+  db = connectDb(config.databaseUrl);
   subgraph = await startCatalog(config, db);
   anonymous = await asRouter({ kind: 'anonymous' }, env.ROUTER_SIGNING_SECRET!);
   staff = await asRouter({ kind: 'user', userId: crypto.randomUUID(), role: 'STAFF' }, env.ROUTER_SIGNING_SECRET!);

@@ -1,13 +1,4 @@
-import { loadConfig, logLevel, port, secret } from '@commerce/service-kit';
-import { z } from 'zod';
+import { loadConfig, type SubgraphSettings, subgraphConfig } from '@commerce/service-kit';
 
-const schema = z.object({
-  CATALOG_PORT: port.default(4002),
-  HOST: z.string().default('127.0.0.1'),
-  CATALOG_DATABASE_URL: z.string().startsWith('postgres'),
-  ROUTER_SIGNING_SECRET: secret,
-  LOG_LEVEL: logLevel,
-});
-
-export type CatalogConfig = z.infer<typeof schema>;
-export const readConfig = (env?: NodeJS.ProcessEnv) => loadConfig(schema, env);
+export type CatalogConfig = SubgraphSettings;
+export const readConfig = (env?: NodeJS.ProcessEnv): CatalogConfig => loadConfig(subgraphConfig('catalog', 4002), env);

@@ -1,13 +1,5 @@
-import { loadConfig, logLevel, port, secret } from '@commerce/service-kit';
-import { z } from 'zod';
+import { loadConfig, type SubgraphSettings, subgraphConfig } from '@commerce/service-kit';
 
-const schema = z.object({
-  NOTIFICATIONS_PORT: port.default(4006),
-  HOST: z.string().default('127.0.0.1'),
-  NOTIFICATIONS_DATABASE_URL: z.string().startsWith('postgres'),
-  ROUTER_SIGNING_SECRET: secret,
-  LOG_LEVEL: logLevel,
-});
-
-export type NotificationsConfig = z.infer<typeof schema>;
-export const readConfig = (env?: NodeJS.ProcessEnv) => loadConfig(schema, env);
+export type NotificationsConfig = SubgraphSettings;
+export const readConfig = (env?: NodeJS.ProcessEnv): NotificationsConfig =>
+  loadConfig(subgraphConfig('notifications', 4006), env);

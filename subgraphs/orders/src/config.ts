@@ -1,13 +1,4 @@
-import { loadConfig, logLevel, port, secret } from '@commerce/service-kit';
-import { z } from 'zod';
+import { loadConfig, type SubgraphSettings, subgraphConfig } from '@commerce/service-kit';
 
-const schema = z.object({
-  ORDERS_PORT: port.default(4004),
-  HOST: z.string().default('127.0.0.1'),
-  ORDERS_DATABASE_URL: z.string().startsWith('postgres'),
-  ROUTER_SIGNING_SECRET: secret,
-  LOG_LEVEL: logLevel,
-});
-
-export type OrdersConfig = z.infer<typeof schema>;
-export const readConfig = (env?: NodeJS.ProcessEnv) => loadConfig(schema, env);
+export type OrdersConfig = SubgraphSettings;
+export const readConfig = (env?: NodeJS.ProcessEnv): OrdersConfig => loadConfig(subgraphConfig('orders', 4004), env);

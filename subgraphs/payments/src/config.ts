@@ -1,13 +1,5 @@
-import { loadConfig, logLevel, port, secret } from '@commerce/service-kit';
-import { z } from 'zod';
+import { loadConfig, type SubgraphSettings, subgraphConfig } from '@commerce/service-kit';
 
-const schema = z.object({
-  PAYMENTS_PORT: port.default(4005),
-  HOST: z.string().default('127.0.0.1'),
-  PAYMENTS_DATABASE_URL: z.string().startsWith('postgres'),
-  ROUTER_SIGNING_SECRET: secret,
-  LOG_LEVEL: logLevel,
-});
-
-export type PaymentsConfig = z.infer<typeof schema>;
-export const readConfig = (env?: NodeJS.ProcessEnv) => loadConfig(schema, env);
+export type PaymentsConfig = SubgraphSettings;
+export const readConfig = (env?: NodeJS.ProcessEnv): PaymentsConfig =>
+  loadConfig(subgraphConfig('payments', 4005), env);

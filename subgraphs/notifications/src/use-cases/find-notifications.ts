@@ -1,10 +1,9 @@
 import {
-  clientError,
-  decodeCursor,
   isUuid,
   type Page,
-  pageSize,
-  parseTimeCursorKey,
+  parseTimePage,
+  type TimePage,
+  type TimePageRequest,
   timeCursorKey,
   toConnection,
 } from '@commerce/service-kit';
@@ -15,14 +14,9 @@ import type { Notification } from '../generated/prisma/client.ts';
 
 export type NotificationPage = Page<Notification>;
 export type UserRef = { id: string };
-export type NotificationPageKey = {
-  userId: string;
-  size: number;
-  unreadOnly: boolean;
-  after: { createdAt: Date; id: string } | null;
-};
+export type NotificationPageKey = TimePage & { userId: string; unreadOnly: boolean };
 
-type PageRequest = { first?: number | null; after?: string | null; unreadOnly?: boolean | null };
+type PageRequest = TimePageRequest & { unreadOnly?: boolean | null };
 
 /** One user's notifications, newest first; many users' pages load together. */
 export async function listNotifications(
@@ -30,11 +24,7 @@ export async function listNotifications(
   userId: string,
   request: PageRequest,
 ): Promise<NotificationPage> {
-  const size = pageSize(request.first);
-  if (size === null) throw clientError('BAD_USER_INPUT', '`first` must be between 1 and 100.');
-  const key = request.after ? decodeCursor(request.after) : null;
-  const after = key ? parseTimeCursorKey(key) : null;
-  if (request.after && !after) throw clientError('BAD_USER_INPUT', '`after` is not a cursor from this list.');
+  const { size, after } = parseTimePage(request);
   const unreadOnly = request.unreadOnly ?? false;
   const rows = await loaders.notificationPages.load({ userId, size: size + 1, unreadOnly, after });
   const counter = unreadOnly ? loaders.unreadCountByUser : loaders.countByUser;

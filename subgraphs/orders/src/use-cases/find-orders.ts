@@ -1,10 +1,9 @@
 import {
-  clientError,
-  decodeCursor,
   isUuid,
   loaderByKey,
-  pageSize,
-  parseTimeCursorKey,
+  parseTimePage,
+  type TimePage,
+  type TimePageRequest,
   timeCursorKey,
   toConnection,
 } from '@commerce/service-kit';
@@ -21,18 +20,6 @@ const withItems = {
 } as const;
 const newestFirst: Prisma.OrderOrderByWithRelationInput[] = [{ createdAt: 'desc' }, { id: 'desc' }];
 
-type PageRequest = { first?: number | null; after?: string | null };
-
-function parsePage(request: PageRequest) {
-  const size = pageSize(request.first);
-  if (size === null) throw clientError('BAD_USER_INPUT', '`first` must be between 1 and 100.');
-  if (!request.after) return { size, after: null };
-  const key = decodeCursor(request.after);
-  const after = key ? parseTimeCursorKey(key) : null;
-  if (!after) throw clientError('BAD_USER_INPUT', '`after` is not a cursor from this list.');
-  return { size, after };
-}
-
 function olderThan(after: { createdAt: Date; id: string } | null): Prisma.OrderWhereInput {
   if (!after) return {};
   return {
@@ -41,8 +28,11 @@ function olderThan(after: { createdAt: Date; id: string } | null): Prisma.OrderW
 }
 
 /** Staff: every order, newest first, optionally in one status. */
-export async function listOrders(db: Db, request: PageRequest & { status?: OrderStatus | null }): Promise<OrderPage> {
-  const { size, after } = parsePage(request);
+export async function listOrders(
+  db: Db,
+  request: TimePageRequest & { status?: OrderStatus | null },
+): Promise<OrderPage> {
+  const { size, after } = parseTimePage(request);
   const filter: Prisma.OrderWhereInput = request.status ? { status: request.status } : {};
   const rows = await db.order.findMany({
     ...withItems,
@@ -53,15 +43,15 @@ export async function listOrders(db: Db, request: PageRequest & { status?: Order
   return toConnection(rows, size, timeCursorKey, () => db.order.count({ where: filter }));
 }
 
-export type CustomerPageKey = { customerId: string; size: number; after: { createdAt: Date; id: string } | null };
+export type CustomerPageKey = TimePage & { customerId: string };
 
 /** One customer's orders, newest first; many customers' first pages load together. */
 export async function listCustomerOrders(
   loaders: Pick<Context, 'customerOrderPages' | 'orderCountByCustomer'>,
   customerId: string,
-  request: PageRequest,
+  request: TimePageRequest,
 ): Promise<OrderPage> {
-  const { size, after } = parsePage(request);
+  const { size, after } = parseTimePage(request);
   const rows = await loaders.customerOrderPages.load({ customerId, size: size + 1, after });
   return toConnection(rows, size, timeCursorKey, () => loaders.orderCountByCustomer.load(customerId));
 }
