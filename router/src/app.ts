@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import {
@@ -10,8 +8,8 @@ import {
   graphqlHandler,
   listen,
   maskInternalError,
-  REQUEST_ID_HEADER,
   type Redis,
+  requestIdOf,
   sendJson,
   signIdentity,
 } from '@commerce/service-kit';
@@ -29,13 +27,6 @@ import { playgroundPlugin } from './playground.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { createResilience } from './resilience.ts';
 import { SUBGRAPH_NAMES } from './subgraphs.ts';
-
-const REQUEST_ID = /^[\w-]{8,64}$/;
-
-function requestIdOf(req: IncomingMessage): string {
-  const given = req.headers[REQUEST_ID_HEADER];
-  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-}
 
 /** Waits for a Redis connection, at most `ms`: the router starts (and fails open) without one. */
 function redisReady(redis: Redis, ms: number): Promise<void> {

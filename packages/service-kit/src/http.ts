@@ -32,6 +32,11 @@ function adoptRequestId(req: IncomingMessage, res: ServerResponse): string {
   return requestId;
 }
 
+/** The id graphqlHandler settled on for this request (see adoptRequestId). */
+export function requestIdOf(req: IncomingMessage): string {
+  return req.headers[REQUEST_ID_HEADER] as string;
+}
+
 const OPERATION_NAME = /^\s*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/;
 
 /** The operation's name for logs: the one the client gave, else the one written in the document. */

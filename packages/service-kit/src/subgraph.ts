@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,8 +7,8 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import type { SubgraphSettings } from './config.ts';
 import { maskInternalError, requestError } from './errors.ts';
-import { closeServer, createHttpServer, graphqlHandler, listen, sendJson } from './http.ts';
-import { IDENTITY_HEADER, type Identity, REQUEST_ID_HEADER, verifyIdentity } from './identity.ts';
+import { closeServer, createHttpServer, graphqlHandler, listen, requestIdOf, sendJson } from './http.ts';
+import { IDENTITY_HEADER, type Identity, verifyIdentity } from './identity.ts';
 import { createLogger, type Logger } from './logger.ts';
 
 /** What every resolver of every unit receives, before the unit adds its own (loaders, data). */
@@ -65,7 +64,7 @@ export async function startSubgraph<TContext extends RequestScope>(
       if (!identity) {
         throw requestError('FORBIDDEN', `The ${name} service only answers requests signed by the router.`);
       }
-      const requestId = header(req, REQUEST_ID_HEADER) ?? randomUUID();
+      const requestId = requestIdOf(req);
       return options.createContext({ identity, requestId, logger: logger.child({ requestId }) });
     },
     routes: {
