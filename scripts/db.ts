@@ -18,6 +18,6 @@ runPrismaTask(`db:${task}`, {
   postgresUrl,
   redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   routerPort: 4000,
-  databasePrefix: test ? 'commerce_test_' : 'commerce_',
+  databasePrefix: test ? (process.env.TEST_DATABASE_PREFIX ?? 'commerce_test_') : 'commerce_',
   secrets: test ? newSecrets() : localSecrets(),
 });

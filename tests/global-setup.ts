@@ -34,7 +34,8 @@ export async function setup(project: TestProject) {
     postgresUrl,
     redisUrl,
     routerPort: Number(process.env.TEST_ROUTER_PORT ?? 14000),
-    databasePrefix: 'commerce_test_',
+    // Two checkouts on one machine run their suites side by side with their own prefix and ports.
+    databasePrefix: process.env.TEST_DATABASE_PREFIX ?? 'commerce_test_',
     secrets: newSecrets(),
     logLevel: process.env.LOG_LEVEL ?? 'info',
   };
