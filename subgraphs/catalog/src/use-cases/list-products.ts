@@ -1,19 +1,17 @@
-import { clientError, decodeCursor, type Page, pageSize, toConnection } from '@commerce/service-kit';
+import { keyset, type Page, type PageRequest } from '@commerce/service-kit';
 import type { Db } from '../db.ts';
 import type { Prisma, Product } from '../generated/prisma/client.ts';
 
 export type ProductPage = Page<Product>;
 
-export type ProductPageRequest = { first?: number | null; after?: string | null; search?: string | null };
+export type ProductPageRequest = PageRequest & { search?: string | null };
+
+/** Products by SKU, which is unique, so the SKU alone is the key. */
+const bySku = keyset('products', { sku: 'text' }, 'asc');
 
 /** A page of active products by SKU, optionally matching a search term. */
 export async function listProducts(db: Db, request: ProductPageRequest): Promise<ProductPage> {
-  const size = pageSize(request.first);
-  if (size === null) throw clientError('BAD_USER_INPUT', '`first` must be between 1 and 100.');
-  const afterSku = request.after ? decodeCursor(request.after) : null;
-  if (request.after && afterSku === null)
-    throw clientError('BAD_USER_INPUT', '`after` is not a cursor from this list.');
-
+  const page = bySku.parse(request);
   const term = request.search?.trim();
   const filter: Prisma.ProductWhereInput = {
     active: true,
@@ -28,14 +26,9 @@ export async function listProducts(db: Db, request: ProductPageRequest): Promise
       : {}),
   };
   const rows = await db.product.findMany({
-    where: afterSku ? { AND: [filter, { sku: { gt: afterSku } }] } : filter,
-    orderBy: { sku: 'asc' },
-    take: size + 1,
+    where: { AND: [filter, bySku.after(page.after)] },
+    orderBy: bySku.orderBy,
+    take: page.take,
   });
-  return toConnection(
-    rows,
-    size,
-    (product) => product.sku,
-    () => db.product.count({ where: filter }),
-  );
+  return bySku.toPage(rows, page, () => db.product.count({ where: filter }));
 }

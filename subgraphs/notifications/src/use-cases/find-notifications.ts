@@ -1,60 +1,69 @@
-import {
-  isUuid,
-  type Page,
-  parseTimePage,
-  type TimePage,
-  type TimePageRequest,
-  timeCursorKey,
-  toConnection,
-} from '@commerce/service-kit';
+import { isUuid, newestFirst, type Page, type PageQuery, type PageRequest } from '@commerce/service-kit';
 import DataLoader from 'dataloader';
 import type { Context } from '../context.ts';
 import type { Db } from '../db.ts';
-import type { Notification } from '../generated/prisma/client.ts';
+import { type Notification, Prisma } from '../generated/prisma/client.ts';
 
 export type NotificationPage = Page<Notification>;
 export type UserRef = { id: string };
-export type NotificationPageKey = TimePage & { userId: string; unreadOnly: boolean };
 
-type PageRequest = TimePageRequest & { unreadOnly?: boolean | null };
+const notificationList = newestFirst('notifications');
+export type NotificationPageKey = {
+  userId: string;
+  unreadOnly: boolean;
+  take: number;
+  after: PageQuery<{ createdAt: 'timestamp'; id: 'uuid' }>['after'];
+};
+
+/**
+ * What "unread" means, written once for the page, its totalCount and unreadNotificationCount: an
+ * in-app notification not yet marked read. E-mails are never marked read, so they are not unread.
+ */
+const UNREAD = Prisma.sql`(read_at IS NULL AND channel = 'IN_APP')`;
 
 /** One user's notifications, newest first; many users' pages load together. */
 export async function listNotifications(
   loaders: Pick<Context, 'notificationPages' | 'countByUser' | 'unreadCountByUser'>,
   userId: string,
-  request: PageRequest,
+  request: PageRequest & { unreadOnly?: boolean | null },
 ): Promise<NotificationPage> {
-  const { size, after } = parseTimePage(request);
+  const page = notificationList.parse(request);
   const unreadOnly = request.unreadOnly ?? false;
-  const rows = await loaders.notificationPages.load({ userId, size: size + 1, unreadOnly, after });
+  const rows = await loaders.notificationPages.load({ userId, unreadOnly, take: page.take, after: page.after });
   const counter = unreadOnly ? loaders.unreadCountByUser : loaders.countByUser;
-  return toConnection(rows, size, timeCursorKey, () => counter.load(userId));
+  return notificationList.toPage(rows, page, () => counter.load(userId));
 }
 
-/** Batch: each user's page (own limit, cursor and filter) in one LATERAL query. */
+/**
+ * Batch: each user's page (own limit, cursor and filter) in one LATERAL query; `<` on the row is
+ * "after" newest first, as notificationList.after says for Prisma.
+ */
 export function notificationPagesLoader(db: Db) {
   return new DataLoader<NotificationPageKey, Notification[], string>(
     async (keys) => {
-      const pages = keys.map((key, index) => ({
-        index,
-        user_id: isUuid(key.userId) ? key.userId : null,
-        size: key.size,
-        unread_only: key.unreadOnly,
-        after_at: key.after?.createdAt.toISOString() ?? null,
-        after_id: key.after?.id ?? null,
-      }));
+      const pages = keys.map((key, index) => {
+        const [afterAt, afterId] = notificationList.values(key.after);
+        return {
+          index,
+          user_id: isUuid(key.userId) ? key.userId : null,
+          take: key.take,
+          unread_only: key.unreadOnly,
+          after_at: afterAt,
+          after_id: afterId,
+        };
+      });
       const rows = await db.$queryRaw<Array<{ index: number } & RawNotification>>`
         SELECT k.index, n.id::text AS id, n.user_id::text AS user_id, n.kind, n.title, n.body,
                n.channel::text AS channel, n.read_at, n.created_at
         FROM jsonb_to_recordset(${JSON.stringify(pages)}::jsonb)
-          AS k(index int, user_id uuid, size int, unread_only boolean, after_at timestamptz, after_id uuid)
+          AS k(index int, user_id uuid, take int, unread_only boolean, after_at timestamptz, after_id uuid)
         CROSS JOIN LATERAL (
           SELECT * FROM notifications
           WHERE user_id = k.user_id
-            AND (NOT k.unread_only OR read_at IS NULL)
+            AND (NOT k.unread_only OR ${UNREAD})
             AND (k.after_at IS NULL OR (created_at, id) < (k.after_at, k.after_id))
           ORDER BY created_at DESC, id DESC
-          LIMIT k.size
+          LIMIT k.take
         ) n
         ORDER BY k.index, n.created_at DESC, n.id DESC`;
       return keys.map((_key, index) => rows.filter((row) => row.index === index).map(fromRow));
@@ -87,19 +96,18 @@ function fromRow(row: RawNotification): Notification {
   };
 }
 
-/** Counts per user in one grouped query; `unreadOnly` counts in-app notifications not yet read. */
+/** Counts per user in one grouped query, with the same filter as the pages. */
 export function countLoader(db: Db, unreadOnly: boolean) {
   return new DataLoader<string, number>(async (userIds) => {
     const valid = [...new Set(userIds.filter(isUuid))];
     const counts =
       valid.length === 0
         ? []
-        : await db.notification.groupBy({
-            by: ['userId'],
-            where: { userId: { in: valid }, ...(unreadOnly ? { readAt: null, channel: 'IN_APP' } : {}) },
-            _count: { _all: true },
-          });
-    const byUser = new Map(counts.map((row) => [row.userId, row._count._all]));
+        : await db.$queryRaw<Array<{ user_id: string; count: number }>>`
+            SELECT user_id::text AS user_id, count(*)::int AS count FROM notifications
+            WHERE user_id = ANY(${valid}::uuid[]) AND (${unreadOnly ? UNREAD : Prisma.sql`TRUE`})
+            GROUP BY user_id`;
+    const byUser = new Map(counts.map((row) => [row.user_id, row.count]));
     return userIds.map((id) => byUser.get(id) ?? 0);
   });
 }

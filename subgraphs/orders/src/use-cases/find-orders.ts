@@ -1,12 +1,4 @@
-import {
-  isUuid,
-  loaderByKey,
-  parseTimePage,
-  type TimePage,
-  type TimePageRequest,
-  timeCursorKey,
-  toConnection,
-} from '@commerce/service-kit';
+import { isUuid, loaderByKey, newestFirst, type PageQuery, type PageRequest } from '@commerce/service-kit';
 import DataLoader from 'dataloader';
 import type { Context } from '../context.ts';
 import type { Db } from '../db.ts';
@@ -18,68 +10,65 @@ const withItems = {
   include: { items: { orderBy: { position: 'asc' } } },
   relationLoadStrategy: 'join',
 } as const;
-const newestFirst: Prisma.OrderOrderByWithRelationInput[] = [{ createdAt: 'desc' }, { id: 'desc' }];
 
-function olderThan(after: { createdAt: Date; id: string } | null): Prisma.OrderWhereInput {
-  if (!after) return {};
-  return {
-    OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }],
-  };
-}
+/** Staff's list and each customer's list share one order, newest first, and one cursor. */
+const orderList = newestFirst('orders');
+type OrderPageQuery = PageQuery<{ createdAt: 'timestamp'; id: 'uuid' }>;
 
 /** Staff: every order, newest first, optionally in one status. */
-export async function listOrders(
-  db: Db,
-  request: TimePageRequest & { status?: OrderStatus | null },
-): Promise<OrderPage> {
-  const { size, after } = parseTimePage(request);
+export async function listOrders(db: Db, request: PageRequest & { status?: OrderStatus | null }): Promise<OrderPage> {
+  const page = orderList.parse(request);
   const filter: Prisma.OrderWhereInput = request.status ? { status: request.status } : {};
   const rows = await db.order.findMany({
     ...withItems,
-    where: { ...filter, ...olderThan(after) },
-    orderBy: newestFirst,
-    take: size + 1,
+    where: { AND: [filter, orderList.after(page.after)] },
+    orderBy: orderList.orderBy,
+    take: page.take,
   });
-  return toConnection(rows, size, timeCursorKey, () => db.order.count({ where: filter }));
+  return orderList.toPage(rows, page, () => db.order.count({ where: filter }));
 }
 
-export type CustomerPageKey = TimePage & { customerId: string };
+export type CustomerPageKey = { customerId: string; take: number; after: OrderPageQuery['after'] };
 
 /** One customer's orders, newest first; many customers' first pages load together. */
 export async function listCustomerOrders(
   loaders: Pick<Context, 'customerOrderPages' | 'orderCountByCustomer'>,
   customerId: string,
-  request: TimePageRequest,
+  request: PageRequest,
 ): Promise<OrderPage> {
-  const { size, after } = parseTimePage(request);
-  const rows = await loaders.customerOrderPages.load({ customerId, size: size + 1, after });
-  return toConnection(rows, size, timeCursorKey, () => loaders.orderCountByCustomer.load(customerId));
+  const page = orderList.parse(request);
+  const rows = await loaders.customerOrderPages.load({ customerId, take: page.take, after: page.after });
+  return orderList.toPage(rows, page, () => loaders.orderCountByCustomer.load(customerId));
 }
 
 /**
  * Batch for customerOrderPages: one LATERAL query finds each customer's page of order ids (each
- * page its own limit and cursor), one more loads those orders with their items.
+ * page its own limit and cursor; `<` on the row is "after" newest first, as orderList.after says for
+ * Prisma), one more loads those orders with their items.
  */
 export function customerOrderPagesLoader(db: Db) {
   return new DataLoader<CustomerPageKey, OrderWithItems[], string>(
     async (keys) => {
-      const pages = keys.map((key, index) => ({
-        index,
-        customer_id: isUuid(key.customerId) ? key.customerId : null,
-        size: key.size,
-        after_at: key.after?.createdAt.toISOString() ?? null,
-        after_id: key.after?.id ?? null,
-      }));
+      const pages = keys.map((key, index) => {
+        const [afterAt, afterId] = orderList.values(key.after);
+        return {
+          index,
+          customer_id: isUuid(key.customerId) ? key.customerId : null,
+          take: key.take,
+          after_at: afterAt,
+          after_id: afterId,
+        };
+      });
       const found = await db.$queryRaw<Array<{ index: number; id: string }>>`
         SELECT k.index, o.id::text AS id
         FROM jsonb_to_recordset(${JSON.stringify(pages)}::jsonb)
-          AS k(index int, customer_id uuid, size int, after_at timestamptz, after_id uuid)
+          AS k(index int, customer_id uuid, take int, after_at timestamptz, after_id uuid)
         CROSS JOIN LATERAL (
           SELECT id, created_at FROM orders
           WHERE customer_id = k.customer_id
             AND (k.after_at IS NULL OR (created_at, id) < (k.after_at, k.after_id))
           ORDER BY created_at DESC, id DESC
-          LIMIT k.size
+          LIMIT k.take
         ) o
         ORDER BY k.index, o.created_at DESC, o.id DESC`;
       const orders = await fetchOrders(db, [...new Set(found.map((row) => row.id))]);
