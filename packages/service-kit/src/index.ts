@@ -4,6 +4,7 @@ export * from './config.ts';
 export * from './errors.ts';
 export * from './http.ts';
 export * from './identity.ts';
+export * from './input-strings.ts';
 export * from './loaders.ts';
 export * from './logger.ts';
 export * from './pagination.ts';

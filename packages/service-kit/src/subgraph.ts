@@ -9,6 +9,7 @@ import type { SubgraphSettings } from './config.ts';
 import { maskInternalError, requestError } from './errors.ts';
 import { closeServer, createHttpServer, graphqlHandler, listen, requestIdOf, sendJson } from './http.ts';
 import { IDENTITY_HEADER, type Identity, verifyIdentity } from './identity.ts';
+import { refuseNulInStrings } from './input-strings.ts';
 import { createLogger, type Logger } from './logger.ts';
 
 /** What every resolver of every unit receives, before the unit adds its own (loaders, data). */
@@ -52,7 +53,7 @@ export async function startSubgraph<TContext extends RequestScope>(
     formatError: (formatted, error) =>
       maskInternalError(formatted, () => logger.error({ err: error }, 'internal error in resolver')),
     // No Apollo Studio here: traces would only cost time on every request.
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), refuseNulInStrings()],
   });
   await apollo.start();
 
