@@ -26,6 +26,9 @@ const REGISTER = `mutation($input: RegisterInput!) { register(input: $input) { t
 const LOGIN = `mutation($email: String!, $password: String!) { login(email: $email, password: $password) { token user { email } } }`;
 
 const uniqueEmail = () => `user-${crypto.randomUUID()}@example.com`;
+/** The same text in fullwidth forms (ａｄａ＠ｅｘａｍｐｌｅ．ｃｏｍ): it looks alike, and NFKC folds it back. */
+const fullwidth = (text: string) =>
+  [...text].map((char) => String.fromCodePoint(char.codePointAt(0)! + 0xfee0)).join('');
 const register = (input: Record<string, string>) => graphql(subgraph.url, REGISTER, { input }, anonymous);
 
 describe('accounts subgraph', () => {
@@ -96,5 +99,54 @@ describe('accounts subgraph', () => {
     expect((await graphql(subgraph.url, query, variables, staff)).body.data).toEqual({
       _entities: [{ name: 'Pat', email }],
     });
+  });
+
+  it('a look-alike of a taken address (fullwidth) is a CONFLICT, and signs in to that same account', async () => {
+    const email = uniqueEmail();
+    const first = await register({ email, name: 'Ada', password: 'a-good-password' });
+    const id = (first.body.data!.register as { user: { id: string } }).user.id;
+    const lookAlike = fullwidth(email);
+    expect(lookAlike).not.toBe(email);
+
+    const second = await register({ email: lookAlike, name: 'Mallory', password: 'another-password' });
+    expect(errorCodes(second)).toEqual(['CONFLICT']);
+    expect(await db.user.count({ where: { name: 'Mallory', email: { in: [email, lookAlike] } } })).toBe(0);
+
+    const login = await graphql(subgraph.url, LOGIN, { email: lookAlike, password: 'a-good-password' }, anonymous);
+    expect(login.body.errors).toBeUndefined();
+    expect(login.body.data?.login).toMatchObject({ user: { email } });
+    expect((await db.user.findUniqueOrThrow({ where: { email } })).id).toBe(id);
+  });
+
+  it.each([
+    ['a zero-width space', '\u200b', '200B'],
+    ['a byte-order mark', '\ufeff', 'FEFF'],
+    ['a right-to-left override', '\u202e', '202E'],
+    ['a soft hyphen', '\u00ad', '00AD'],
+  ])('an email with %s is BAD_USER_INPUT at register and at login, and writes nothing', async (_case, char, code) => {
+    const email = uniqueEmail();
+    const hidden = email.replace('@', `${char}@`);
+    const message = `The email address contains an invisible or control character (U+${code}); type it again without it.`;
+    const registered = await register({ email: hidden, name: 'Eve', password: 'a-good-password' });
+    expect(errorCodes(registered)).toEqual(['BAD_USER_INPUT']);
+    expect(registered.body.errors?.[0]?.message).toBe(message);
+    expect(await db.user.count({ where: { email: { in: [email, hidden] } } })).toBe(0);
+
+    // With the visible address registered, the hidden one still does not sign in as it.
+    await register({ email, name: 'Eve', password: 'a-good-password' });
+    const login = await graphql(subgraph.url, LOGIN, { email: hidden, password: 'a-good-password' }, anonymous);
+    expect(errorCodes(login)).toEqual(['BAD_USER_INPUT']);
+    expect(login.body.errors?.[0]?.message).toBe(message);
+  });
+
+  it.each([
+    ['one character repeated', 'aaaaaaaaaaaa', 'Use a password that is not one character repeated.'],
+    ['only spaces', '            ', 'Use a password that is not only spaces.'],
+  ])('a password of %s is BAD_USER_INPUT saying why, and writes nothing', async (_case, password, message) => {
+    const email = uniqueEmail();
+    const response = await register({ email, name: 'Sam', password });
+    expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+    expect(response.body.errors?.[0]?.message).toBe(message);
+    expect(await db.user.count({ where: { email } })).toBe(0);
   });
 });

@@ -25,12 +25,37 @@ export async function hashPassword(password: string): Promise<string> {
   return ['scrypt', COST.N, COST.r, COST.p, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
+type StoredHash = { options: ScryptOptions; salt: Buffer; hash: Buffer };
+
+/** Reads `scrypt$N$r$p$salt$hash`; anything else, or a cost beyond what we would ever write, is null. */
+export function parseStoredHash(stored: string): StoredHash | null {
+  const [scheme, N, r, p, salt, hash, ...rest] = stored.split('$');
+  const [cost, blockSize, parallel] = [N, r, p].map(Number) as [number, number, number];
+  const sane =
+    scheme === 'scrypt' &&
+    rest.length === 0 &&
+    Number.isInteger(Math.log2(cost)) &&
+    cost >= 2 &&
+    cost <= 2 ** 20 &&
+    Number.isInteger(blockSize) &&
+    blockSize >= 1 &&
+    blockSize <= 32 &&
+    Number.isInteger(parallel) &&
+    parallel >= 1 &&
+    parallel <= 16 &&
+    !!salt &&
+    !!hash;
+  if (!sane) return null;
+  const key = Buffer.from(hash, 'base64');
+  if (key.length !== KEY_LENGTH) return null;
+  return { options: { N: cost, r: blockSize, p: parallel }, salt: Buffer.from(salt, 'base64'), hash: key };
+}
+
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, N, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash) return false;
-  const expected = Buffer.from(hash, 'base64');
-  const actual = await derive(password, Buffer.from(salt, 'base64'), { N: Number(N), r: Number(r), p: Number(p) });
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
+  const parsed = parseStoredHash(stored);
+  if (!parsed) return false;
+  const actual = await derive(password, parsed.salt, parsed.options);
+  return timingSafeEqual(actual, parsed.hash);
 }
 
 let decoyHash: Promise<string> | undefined;
