@@ -83,11 +83,10 @@ describe('password hashing (scrypt)', () => {
   });
 
   it('the decoy check for an unknown email does the work of a real check', async () => {
-    // Same scrypt cost as a real verification: it takes at least a good part of one (generous bound).
     await verifyAgainstDecoy(PASSWORD); // makes the decoy hash once
-    const real = await timed(() => verifyPassword(PASSWORD, stored));
-    const decoy = await timed(() => verifyAgainstDecoy(PASSWORD));
-    expect(decoy).toBeGreaterThan(real / 5);
+    // scrypt at N=2^15, r=8 takes tens of milliseconds on any machine, more under load, never less;
+    // a decoy that skipped it would answer in well under one.
+    expect(await timed(() => verifyAgainstDecoy(PASSWORD))).toBeGreaterThan(10);
   });
 });
 
