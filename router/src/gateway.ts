@@ -7,12 +7,22 @@ import { SUBGRAPH_NAMES, type SubgraphName } from './subgraphs.ts';
 
 export const SUPERGRAPH_PATH = new URL('../supergraph.graphql', import.meta.url);
 
-/** Sends each subgraph the router's own signed statement of who is calling, and nothing else. */
+/**
+ * Sends each subgraph the router's own signed statement of who is calling, addressed to that
+ * subgraph alone, and nothing else.
+ */
 class SignedDataSource extends RemoteGraphQLDataSource<RouterContext> {
+  constructor(
+    private readonly subgraph: SubgraphName,
+    config: ConstructorParameters<typeof RemoteGraphQLDataSource<RouterContext>>[0],
+  ) {
+    super(config);
+  }
+
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>) {
     const headers = request.http?.headers;
     if (!headers || !context.identityToken) return;
-    headers.set(IDENTITY_HEADER, await context.identityToken());
+    headers.set(IDENTITY_HEADER, await context.identityToken(this.subgraph));
     headers.set(REQUEST_ID_HEADER, context.requestId);
   }
 }
@@ -28,7 +38,10 @@ export function createGateway(
     buildService: ({ name }) => {
       if (!known.has(name)) throw new Error(`The supergraph names a subgraph the router does not know: ${name}`);
       const fetcher = options.fetcher?.(name as SubgraphName);
-      return new SignedDataSource({ url: subgraphUrl(config, name as SubgraphName), ...(fetcher ? { fetcher } : {}) });
+      return new SignedDataSource(name as SubgraphName, {
+        url: subgraphUrl(config, name as SubgraphName),
+        ...(fetcher ? { fetcher } : {}),
+      });
     },
   });
 }

@@ -1,7 +1,7 @@
 import { buildSchema, getIntrospectionQuery, Kind, type OperationDefinitionNode, parse } from 'graphql';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { errorCodes, graphql } from '../../tests/support/graphql.ts';
-import { type RunningRouter, startTestRouter } from '../../tests/support/router.ts';
+import { bearer, type RunningRouter, startTestRouter } from '../../tests/support/router.ts';
 import { measureOperation } from './limits.ts';
 
 // The limits of the shared test router (its defaults: depth 12, 20 aliases), and a router started
@@ -34,7 +34,12 @@ describe('operation limits', () => {
   });
 
   it("a playground's introspection query is within the limits", async () => {
-    const response = await graphql<{ __schema: { types: unknown[] } }>(routerUrl, getIntrospectionQuery());
+    const response = await graphql<{ __schema: { types: unknown[] } }>(
+      routerUrl,
+      getIntrospectionQuery(),
+      {},
+      await bearer(env, 'STAFF'),
+    );
     expect(response.body.errors).toBeUndefined();
     expect(response.body.data?.__schema.types.length).toBeGreaterThan(10);
   });
@@ -57,10 +62,127 @@ describe('operation limits', () => {
     expect((await graphql(small.url, '{ products { edges { node { name } } } }')).body.errors).toBeUndefined();
   });
 
+  it('cost honours a variable’s default: `($n: Int = 50)` left out costs what a literal 50 costs', async () => {
+    const literal = await graphql(small.url, '{ products(first: 50) { edges { node { name } } } }');
+    const byDefault = await graphql(
+      small.url,
+      'query Page($n: Int = 50) { products(first: $n) { edges { node { name } } } }',
+    );
+    for (const refused of [literal, byDefault]) {
+      expect(refused.status).toBe(400);
+      expect(refused.body.errors?.[0]?.extensions).toMatchObject({ ...tooComplex('cost'), maximum: 100, actual: 102 });
+    }
+    const given = 'query Page($n: Int = 50) { products(first: $n) { edges { node { name } } } }';
+    expect((await graphql(small.url, given, { n: 5 })).body.errors).toBeUndefined();
+  });
+
+  it('fragments cost what their fields cost: a named and an inline fragment over the limit are refused like the fields', async () => {
+    const fields = 'products(first: 50) { edges { node { name } } }';
+    for (const query of [
+      `{ ${fields} }`,
+      `{ ...Page } fragment Page on Query { ${fields} }`,
+      `{ ... on Query { ${fields} } }`,
+    ]) {
+      const refused = await graphql(small.url, query);
+      expect(refused.status, query).toBe(400);
+      expect(refused.body.errors?.[0]?.extensions, query).toMatchObject({ ...tooComplex('cost'), actual: 102 });
+    }
+  });
+
   it('depth is counted on the supergraph, across subgraphs: one level over the limit is refused', async () => {
     expect((await graphql(small.url, '{ products { edges { node { name } } } }')).body.errors).toBeUndefined();
     const refused = await graphql(small.url, '{ products { edges { node { stock { available } } } } }');
     expect(refused.body.errors?.[0]?.extensions).toMatchObject({ ...tooComplex('depth'), maximum: 4, actual: 5 });
+  });
+});
+
+// graphql's validation compares every pair of fields selected under one name: 2,000 copies of one
+// field held the event loop for 18 s, 80,000 `__typename` for 43 s. They must be refused first.
+describe('documents refused before validation', () => {
+  const repeated = (copies: number, field = 'products(first: 1) { totalCount }') => `{ ${`${field} `.repeat(copies)}}`;
+
+  /** Sends the document, and /healthz once the router has it: both must be answered quickly. */
+  async function refusedPromptly(url: string, query: string) {
+    const started = performance.now();
+    const refusal = graphql(url, query);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const health = await fetch(url.replace('/graphql', '/healthz'));
+    const healthMs = performance.now() - started;
+    const response = await refusal;
+    const refusalMs = performance.now() - started;
+    expect(health.status).toBe(200);
+    // Generous bounds for a shared, loaded machine: the bug took 18 s and 43 s.
+    expect(healthMs).toBeLessThan(1500);
+    expect(refusalMs).toBeLessThan(1500);
+    expect(response.status).toBe(400);
+    return response.body.errors?.[0];
+  }
+
+  it('2,000 repeated fields and 80,000 `__typename` are refused by the token limit at once; /healthz answers meanwhile', async () => {
+    for (const query of [repeated(2000), repeated(80_000, '__typename')]) {
+      const error = await refusedPromptly(routerUrl, query);
+      expect(error?.extensions).toMatchObject({ ...tooComplex('tokens'), maximum: 3000 });
+      expect(error?.message).toMatch(/longer than 3000 tokens/);
+    }
+  });
+
+  it('without a token limit, the field count still refuses them before validation', async () => {
+    const untokened = await startTestRouter(env, { MAX_QUERY_TOKENS: '10000000' });
+    try {
+      const copies = await refusedPromptly(untokened.url, repeated(2000));
+      expect(copies?.extensions).toMatchObject({ ...tooComplex('fields'), maximum: 500, actual: 4000 });
+      const typenames = await refusedPromptly(untokened.url, repeated(80_000, '__typename'));
+      expect(typenames?.extensions).toMatchObject({ ...tooComplex('fields'), maximum: 500 });
+      expect(typenames?.message).toMatch(/too many to count/);
+    } finally {
+      await untokened.close();
+    }
+  });
+
+  it('one field selected over 20 times in one place is refused, directly or through fragments; 20 times is served', async () => {
+    const viaFragments = (count: number) =>
+      `{ ${Array.from({ length: count }, (_, i) => `...F${i}`).join(' ')} } ${Array.from(
+        { length: count },
+        (_, i) => `fragment F${i} on Query { products(first: 1) { totalCount } }`,
+      ).join(' ')}`;
+    expect((await graphql(routerUrl, repeated(20))).body.errors).toBeUndefined();
+    for (const query of [repeated(21), viaFragments(21)]) {
+      const refused = await graphql(routerUrl, query);
+      expect(refused.status).toBe(400);
+      expect(refused.body.errors?.[0]?.extensions).toMatchObject({ ...tooComplex('repeats'), maximum: 20, actual: 21 });
+    }
+  });
+});
+
+describe('choosing the operation', () => {
+  it('an unknown operationName, or several operations without one, is a 400 BAD_REQUEST, not an internal error', async () => {
+    const router = await startTestRouter(env);
+    const errorLog = vi.spyOn(router.logger, 'error');
+    try {
+      const send = (body: Record<string, unknown>) =>
+        fetch(router.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const two = 'query A { categories { name } } query B { categories { slug } }';
+      for (const [body, message] of [
+        [{ query: two, operationName: 'C' }, /no operation named C/],
+        [{ query: '{ categories { name } }', operationName: 'Missing' }, /no operation named Missing/],
+        [{ query: two }, /several operations/],
+      ] as const) {
+        const response = await send(body);
+        expect(response.status).toBe(400);
+        const answer = (await response.json()) as { errors: Array<{ message: string; extensions: unknown }> };
+        expect(answer.errors).toEqual([
+          { message: expect.stringMatching(message), extensions: { code: 'BAD_REQUEST' } },
+        ]);
+      }
+      expect((await send({ query: two, operationName: 'B' })).status).toBe(200);
+      expect(errorLog).not.toHaveBeenCalled();
+    } finally {
+      await router.close();
+    }
   });
 });
 
@@ -76,6 +198,14 @@ describe('measuring an operation', () => {
     const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION) as OperationDefinitionNode;
     return measureOperation(schema, operation, {}, variables);
   };
+  const measureWith = (query: string) => {
+    const document = parse(query);
+    const fragments = Object.fromEntries(
+      document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d]] : [])),
+    );
+    const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION) as OperationDefinitionNode;
+    return measureOperation(schema, operation, fragments);
+  };
 
   it("a connection's `first` sizes its list of edges once; lists without one count as a default page", () => {
     // shelf 1 + total 1 + edges (1 + 5 × (node 1 + name 1))
@@ -83,10 +213,34 @@ describe('measuring an operation', () => {
       depth: 4,
       aliases: 0,
       cost: 13,
+      fields: 5,
+      repeats: 1,
     });
     // … and parts, a plain list, holds a default page of 20 under each node
     expect(measure('{ shelf(first: 5) { edges { node { parts { name } } } } }').cost).toBe(1 + 1 + 5 * (1 + 1 + 20));
     expect(measure('query($n: Int) { shelf(first: $n) { edges { node { name } } } }', { n: 2 }).cost).toBe(6);
+  });
+
+  it("a variable left out takes the operation's default; one given overrides it", () => {
+    const query = 'query($n: Int = 50) { shelf(first: $n) { edges { node { name } } } }';
+    expect(measure(query).cost).toBe(measure('{ shelf(first: 50) { edges { node { name } } } }').cost);
+    expect(measure(query, { n: 2 }).cost).toBe(6);
+  });
+
+  it('fields in named and inline fragments are measured as if written in place', () => {
+    const inPlace = measure('{ shelf(first: 5) { edges { node { name parts { name } } } } }');
+    const named = measureWith(
+      '{ shelf(first: 5) { edges { ...Edge } } } fragment Edge on Edge { node { name parts { name } } }',
+    );
+    const inline = measure('{ shelf(first: 5) { edges { ... on Edge { node { name parts { name } } } } } }');
+    expect(named).toMatchObject({ cost: inPlace.cost, depth: inPlace.depth });
+    expect(inline).toMatchObject({ cost: inPlace.cost, depth: inPlace.depth });
+  });
+
+  it('counts repeats of one response name across fragments, and does not follow a fragment cycle', () => {
+    expect(measureWith('{ tags ...A ...B } fragment A on Query { tags } fragment B on Query { tags }').repeats).toBe(3);
+    expect(measure('{ a: tags b: tags }').repeats).toBe(1);
+    expect(measureWith('{ ...A } fragment A on Query { tags ...A }')).toMatchObject({ fields: 3 });
   });
 });
 

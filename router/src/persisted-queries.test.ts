@@ -1,6 +1,7 @@
 import { createLogger, createRedis } from '@commerce/service-kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { errorCodes, type GraphQLResponse } from '../../tests/support/graphql.ts';
+import { bearer, deadUrl, startedPerTest } from '../../tests/support/router.ts';
 import { startRouter } from './app.ts';
 import { readConfig } from './config.ts';
 import { sha256 } from './persisted-queries-manifest.ts';
@@ -78,5 +79,67 @@ describe('automatic persisted queries (APQ)', () => {
     expect(hijack.status).toBe(400);
     expect(errorCodes(hijack)).toEqual(['BAD_REQUEST']);
     expect(errorCodes(await post(routerUrl, { extensions }))).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
+  });
+});
+
+describe('APQ bounds', () => {
+  const { router } = startedPerTest(env);
+
+  it(`a query over APQ_MAX_QUERY_BYTES is not stored: PERSISTED_QUERY_TOO_LARGE (400), and nothing is registered`, async () => {
+    const { url } = await router({ APQ_MAX_QUERY_BYTES: '200' });
+    const name = `Big${crypto.randomUUID().replaceAll('-', '')}`;
+    const query = `query ${name} { categories { slug name } } # ${'x'.repeat(200)}`;
+    const extensions = { persistedQuery: { version: 1, sha256Hash: sha256(query) } };
+    const refused = await post(url, { query, extensions });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'PERSISTED_QUERY_TOO_LARGE', maximum: 200 });
+    expect(errorCodes(await post(url, { extensions }))).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
+    // The same query sent as a plain query is served.
+    expect((await post(url, { query })).body.errors).toBeUndefined();
+    // A small one is stored as before.
+    expect((await post(url, freshQuery())).body.errors).toBeUndefined();
+  });
+
+  it('past APQ_MAX_REGISTRATIONS per window, a client’s registrations are refused (RATE_LIMITED)', async () => {
+    const { url } = await router({ APQ_MAX_REGISTRATIONS: '2' });
+    // Counted per client: an address of its own is not available here, so a signed-in user.
+    const headers = await bearer(env, 'CUSTOMER');
+    const register = (body: Record<string, unknown>) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+    expect((await register(freshQuery())).status).toBe(200);
+    expect((await register(freshQuery())).status).toBe(200);
+    const third = freshQuery();
+    const refused = await register(third);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    const body = (await refused.json()) as { errors: Array<{ extensions: { code: string } }> };
+    expect(body.errors[0]?.extensions.code).toBe('RATE_LIMITED');
+    expect(errorCodes(await post(url, { extensions: third.extensions }))).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
+    // Another client still may.
+    const other = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(await bearer(env, 'CUSTOMER')) },
+      body: JSON.stringify(freshQuery()),
+    });
+    expect(other.status).toBe(200);
+  });
+
+  it('with Redis down, an APQ request is answered at once: a miss for the hash, the query served with it', async () => {
+    const redisPort = new URL(await deadUrl()).port;
+    const { url } = await router({ REDIS_URL: `redis://127.0.0.1:${redisPort}` });
+    const { query, extensions } = freshQuery();
+
+    let started = performance.now();
+    expect(errorCodes(await post(url, { extensions }))).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
+    expect(performance.now() - started).toBeLessThan(700);
+
+    started = performance.now();
+    const served = await post(url, { query, extensions });
+    expect(served.body.errors).toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(700);
   });
 });

@@ -77,7 +77,9 @@ describe('the playground', () => {
       await expect.poll(() => result.textContent(), { timeout: 15_000 }).toMatch(/"totalCount":\s*\d+/);
       expect(await result.textContent()).toMatch(/"email":\s*"staff@example.com"/);
 
-      // The schema docs, from introspection.
+      // The schema docs, from introspection, which is for staff: the page loaded it without
+      // headers (refused), so re-fetch it with the staff headers, as the welcome text says.
+      await page.getByRole('button', { name: /Re-fetch GraphQL schema/ }).click();
       await page.locator('[aria-label="Show Documentation Explorer"]').click();
       await expect.poll(() => page.locator('.graphiql-doc-explorer').textContent()).toMatch(/Product/);
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { ANONYMOUS, type Identity } from '@commerce/service-kit';
-import { describe, expect, inject, it } from 'vitest';
+import { ANONYMOUS, createLogger, createRedis, type Identity, PARTNER_KEY_HEADER } from '@commerce/service-kit';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { errorCodes, graphql } from '../../tests/support/graphql.ts';
 import { bearer, deadUrl, startedPerTest } from '../../tests/support/router.ts';
 import { clientOf } from './rate-limit.ts';
@@ -62,10 +62,81 @@ describe('rate limits per client', () => {
       expect(response.body.errors).toBeUndefined();
     }
     const metrics = await (await fetch(url.replace('/graphql', '/metrics'))).text();
-    expect(metrics).toMatch(/^router_rate_limit_unchecked_total 3$/m);
+    // The three requests, and this scrape of /metrics (limited per address too).
+    expect(metrics).toMatch(/^router_rate_limit_unchecked_total 4$/m);
     const ready = await fetch(url.replace('/graphql', '/readyz'));
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ failing: ['redis'] });
+  });
+});
+
+describe('failed sign-ins', () => {
+  const redis = createRedis(env.REDIS_URL!, 'rate-limit-test', createLogger('test', 'silent'));
+  afterAll(() => redis.quit());
+
+  it('past AUTH_FAILURE_LIMIT bad API keys from one address, the next are refused (429) without asking accounts', async () => {
+    const accounts = await proxy(env.ACCOUNTS_URL!);
+    const { url } = await router({ ACCOUNTS_URL: accounts.url, AUTH_FAILURE_LIMIT: '3' });
+    const statuses = [];
+    for (let i = 0; i < 6; i++) {
+      const key = { [PARTNER_KEY_HEADER]: `pk_${crypto.randomUUID()}` };
+      statuses.push((await graphql(url, NAMES, {}, key)).status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 429, 429, 429]);
+    expect(accounts.calls).toHaveLength(3);
+    const refused = await graphql(url, NAMES, {}, { [PARTNER_KEY_HEADER]: 'pk_another' });
+    expect(errorCodes(refused)).toEqual(['RATE_LIMITED']);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // Anonymous requests from the address, presenting nothing, are still served.
+    expect((await graphql(url, NAMES)).status).toBe(200);
+  });
+
+  it('forged bearer tokens count the same way; a good token from that address is refused too until the window ends', async () => {
+    const { url } = await router({ AUTH_FAILURE_LIMIT: '2' });
+    const forged = { authorization: `Bearer ${'x'.repeat(20)}.${'y'.repeat(20)}.${'z'.repeat(20)}` };
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await graphql(url, NAMES, {}, forged)).status);
+    expect(statuses).toEqual([401, 401, 429, 429]);
+    expect((await graphql(url, NAMES, {}, await bearer(env, 'CUSTOMER'))).status).toBe(429);
+  });
+
+  it('counters expire with their window: the key has a TTL within the window, and a new window starts afresh', async () => {
+    const prefix = `test-rate-limit:${crypto.randomUUID()}`;
+    const { url } = await router({
+      RATE_LIMIT_ANONYMOUS: '2',
+      RATE_LIMIT_WINDOW_SECONDS: '1',
+      RATE_LIMIT_KEY_PREFIX: prefix,
+    });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await graphql(url, NAMES)).status);
+    expect(statuses).toEqual([200, 200, 429]);
+    const ttl = await redis.pttl(`${prefix}:ip:127.0.0.1`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(1000);
+    await new Promise((resolve) => setTimeout(resolve, ttl + 100));
+    expect((await graphql(url, NAMES)).status).toBe(200);
+  });
+});
+
+describe('operations pages', () => {
+  it('/metrics, /readyz and the playground page are limited per address (RATE_LIMIT_OPS_PAGES)', async () => {
+    const { url } = await router({ RATE_LIMIT_OPS_PAGES: '3' });
+    const get = (path: string, headers: Record<string, string> = {}) =>
+      fetch(url.replace('/graphql', path), { headers });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await get('/metrics')).status);
+    expect(statuses).toEqual([200, 200, 200]);
+    const refused = await get('/metrics');
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(
+      ((await refused.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code,
+    ).toBe('RATE_LIMITED');
+    expect((await get('/readyz')).status).toBe(429);
+    expect((await get('/graphql', { accept: 'text/html' })).status).toBe(429);
+    // GraphQL itself and /healthz have their own limits.
+    expect((await graphql(url, NAMES)).status).toBe(200);
+    expect((await get('/healthz')).status).toBe(200);
   });
 });
 

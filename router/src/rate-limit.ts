@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { type Identity, type Logger, type Redis, requestError } from '@commerce/service-kit';
+import type { GraphQLError } from 'graphql';
 import type { RouterMetrics } from './metrics.ts';
 
 /**
@@ -18,16 +19,30 @@ end
 return {count, ttl}
 `;
 
-type RateLimitRedis = Redis & { rateLimitHit(key: string, windowMs: number): Promise<[number, number]> };
+/** The same counter read without counting: [count in this window, milliseconds until it ends]. */
+const PEEK = `
+return {tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('PTTL', KEYS[1])}
+`;
+
+type RateLimitRedis = Redis & {
+  rateLimitHit(key: string, windowMs: number): Promise<[number, number]>;
+  rateLimitPeek(key: string): Promise<[number, number]>;
+};
 
 export type RateLimitSettings = {
   windowSeconds: number;
   /** Requests per window by kind of client: `anonymous`, a user's role (`CUSTOMER`, `STAFF`), `partner`. */
   limits: Record<string, number>;
+  /** Failed sign-ins (bad API keys, forged or expired tokens) per address and window, before refusing. */
+  authFailureLimit: number;
+  /** Requests per address and window to /metrics, /readyz and the playground page. */
+  opsPageLimit: number;
   keyPrefix: string;
 };
 
 export type Client = { key: string; kind: string };
+
+const addressOf = (req: IncomingMessage) => `ip:${req.socket.remoteAddress ?? 'unknown'}`;
 
 /** Who is counted: a signed-in user by user id, a partner by its id, an anonymous caller by IP address. */
 export function clientOf(identity: Identity, req: IncomingMessage): Client {
@@ -37,43 +52,82 @@ export function clientOf(identity: Identity, req: IncomingMessage): Client {
     case 'partner':
       return { key: `partner:${identity.partnerId}`, kind: 'partner' };
     case 'anonymous':
-      return { key: `ip:${req.socket.remoteAddress ?? 'unknown'}`, kind: 'anonymous' };
+      return { key: addressOf(req), kind: 'anonymous' };
   }
 }
 
 export function createRateLimiter(redis: Redis, settings: RateLimitSettings, metrics: RouterMetrics, logger: Logger) {
   redis.defineCommand('rateLimitHit', { numberOfKeys: 1, lua: HIT });
+  redis.defineCommand('rateLimitPeek', { numberOfKeys: 1, lua: PEEK });
   const counters = redis as RateLimitRedis;
   const windowMs = settings.windowSeconds * 1000;
   let lastWarning = 0;
 
+  /** Runs one counter command; undefined when Redis does not answer (the caller fails open). */
+  async function counted(command: () => Promise<[number, number]>): Promise<[number, number] | undefined> {
+    try {
+      return await command();
+    } catch (error) {
+      // Fail open: without Redis the router still serves, unthrottled, rather than refusing
+      // everyone; the outage shows in logs and in router_rate_limit_unchecked_total.
+      metrics.rateLimitUnchecked.inc();
+      if (Date.now() - lastWarning > 10_000) {
+        lastWarning = Date.now();
+        logger.warn({ err: error }, 'rate limits not checked: Redis does not answer (failing open)');
+      }
+      return undefined;
+    }
+  }
+
+  const tooMany = (kind: string, remainingMs: number, what: string): GraphQLError => {
+    const retryAfter = Math.max(1, Math.ceil(remainingMs / 1000));
+    metrics.rateLimitRejections.inc({ client: kind });
+    return requestError('RATE_LIMITED', `${what} Try again in ${retryAfter} s.`, {
+      headers: { 'retry-after': String(retryAfter) },
+      details: { retryAfterSeconds: retryAfter },
+    });
+  };
+
+  const key = (name: string) => `${settings.keyPrefix}:${name}`;
+
   return {
     /** Counts the request; throws RATE_LIMITED (429, Retry-After) when the client is over its limit. */
-    async admit(identity: Identity, req: IncomingMessage): Promise<void> {
-      const client = clientOf(identity, req);
+    async admit(client: Client): Promise<void> {
       const limit = settings.limits[client.kind] ?? settings.limits.anonymous;
       if (limit === undefined) return;
-      let count: number;
-      let remainingMs: number;
-      try {
-        [count, remainingMs] = await counters.rateLimitHit(`${settings.keyPrefix}:${client.key}`, windowMs);
-      } catch (error) {
-        // Fail open: without Redis the router still serves, unthrottled, rather than refusing
-        // everyone; the outage shows in logs and in router_rate_limit_unchecked_total.
-        metrics.rateLimitUnchecked.inc();
-        if (Date.now() - lastWarning > 10_000) {
-          lastWarning = Date.now();
-          logger.warn({ err: error }, 'rate limits not checked: Redis does not answer (failing open)');
-        }
-        return;
-      }
-      if (count <= limit) return;
-      const retryAfter = Math.max(1, Math.ceil(remainingMs / 1000));
-      metrics.rateLimitRejections.inc({ client: client.kind });
-      throw requestError(
-        'RATE_LIMITED',
-        `Too many requests: ${limit} per ${settings.windowSeconds} s are allowed. Try again in ${retryAfter} s.`,
-        { headers: { 'retry-after': String(retryAfter) }, details: { retryAfterSeconds: retryAfter } },
+      const hit = await counted(() => counters.rateLimitHit(key(client.key), windowMs));
+      if (!hit || hit[0] <= limit) return;
+      throw tooMany(client.kind, hit[1], `Too many requests: ${limit} per ${settings.windowSeconds} s are allowed.`);
+    },
+
+    /**
+     * Before any credential is checked: an address whose sign-ins failed too often this window is
+     * refused (RATE_LIMITED) without a look at its key or token, so guessing keys costs accounts
+     * nothing past the limit.
+     */
+    async admitCredentials(req: IncomingMessage): Promise<void> {
+      const seen = await counted(() => counters.rateLimitPeek(key(`auth-failures:${addressOf(req)}`)));
+      if (!seen || seen[0] < settings.authFailureLimit) return;
+      throw tooMany(
+        'auth_failures',
+        seen[1],
+        `Too many failed sign-ins from your address: ${settings.authFailureLimit} per ${settings.windowSeconds} s are allowed.`,
+      );
+    },
+
+    /** Counts a failed sign-in (an unknown key, a forged or expired token) against the address. */
+    async countAuthFailure(req: IncomingMessage): Promise<void> {
+      await counted(() => counters.rateLimitHit(key(`auth-failures:${addressOf(req)}`), windowMs));
+    },
+
+    /** Counts a request for an operations page (/metrics, /readyz, the playground); the refusal past the limit. */
+    async admitOpsPage(req: IncomingMessage): Promise<GraphQLError | undefined> {
+      const hit = await counted(() => counters.rateLimitHit(key(`ops:${addressOf(req)}`), windowMs));
+      if (!hit || hit[0] <= settings.opsPageLimit) return undefined;
+      return tooMany(
+        'ops',
+        hit[1],
+        `Too many requests: ${settings.opsPageLimit} per ${settings.windowSeconds} s are allowed.`,
       );
     },
   };

@@ -85,6 +85,18 @@ describe('retries', () => {
     expect(proxy.calls).toEqual(['query', 'query', 'query']);
   });
 
+  it('each attempt has its own timeout: a first attempt that hangs is abandoned and the retry answers', async () => {
+    const proxy = await proxyToInventory({ slowMs: 10_000 });
+    const url = (await router({ INVENTORY_URL: proxy.url, SUBGRAPH_TIMEOUT_MS: '800', SUBGRAPH_RETRIES: '1' })).url;
+    proxy.failNext('slow');
+
+    const response = await graphql<{ product: { stock: { available: number } } }>(url, STOCK, { id: productId });
+    // With one timeout around all the attempts, the hanging one would use it up: SUBGRAPH_UNAVAILABLE.
+    expect(response.body.errors).toBeUndefined();
+    expect(response.body.data?.product.stock.available).toEqual(expect.any(Number));
+    expect(proxy.calls).toEqual(['query', 'query']);
+  });
+
   it('a mutation is sent once, never retried: it may have been applied', async () => {
     const proxy = await proxyToInventory();
     const url = (await router({ INVENTORY_URL: proxy.url, SUBGRAPH_RETRIES: '2' })).url;

@@ -66,6 +66,9 @@ export function environment(settings: SystemSettings): Record<string, string> {
     RATE_LIMIT_CUSTOMER: '20000',
     RATE_LIMIT_STAFF: '20000',
     RATE_LIMIT_PARTNER: '20000',
+    AUTH_FAILURE_LIMIT: '20000',
+    RATE_LIMIT_OPS_PAGES: '20000',
+    APQ_MAX_REGISTRATIONS: '20000',
     RATE_LIMIT_KEY_PREFIX: `${settings.databasePrefix}rate-limit`,
   };
   for (const unit of UNITS) {
