@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { parse, printSchema } from 'graphql';
-import { DEFAULT_SUBGRAPH_PORTS } from '../src/subgraphs.ts';
+import { DEFAULT_SUBGRAPH_PORTS } from '../src/execution/subgraphs.ts';
 
 const root = join(import.meta.dirname, '../..');
 const targets = { supergraph: 'router/supergraph.graphql', api: 'router/api-schema.graphql' };
@@ -21,7 +21,7 @@ const names = readdirSync(join(root, 'subgraphs'))
   .sort();
 const missingPorts = names.filter((name) => !(name in DEFAULT_SUBGRAPH_PORTS));
 if (missingPorts.length > 0) {
-  console.error(`No default port for subgraph(s): ${missingPorts.join(', ')} (router/src/subgraphs.ts)`);
+  console.error(`No default port for subgraph(s): ${missingPorts.join(', ')} (router/src/execution/subgraphs.ts)`);
   process.exit(1);
 }
 

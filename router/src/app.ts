@@ -19,19 +19,24 @@ import {
 import { GraphQLError } from 'graphql';
 import { type RouterConfig, subgraphUrl } from './config.ts';
 import type { RouterContext } from './context.ts';
-import { createGateway } from './gateway.ts';
-import { readinessRoute } from './health.ts';
-import { identify } from './identify.ts';
-import { introspectionPlugin } from './introspection.ts';
-import { createOperationLimits } from './limits.ts';
-import { allowedOrigins, corsPolicy } from './limits-cors.ts';
-import { createMetrics, metricsRoute, operationMetricsPlugin } from './metrics.ts';
-import { createPartnerDirectory, hasPartnerKey } from './partners.ts';
-import { DEFAULT_MANIFEST_PATH, loadManifest, persistedQueriesPlugin, redisApqCache } from './persisted-queries.ts';
-import { asksForPlayground, playgroundPlugin } from './playground.ts';
-import { clientOf, createRateLimiter } from './rate-limit.ts';
-import { createResilience } from './resilience.ts';
-import { SUBGRAPH_NAMES, type SubgraphName } from './subgraphs.ts';
+import { identify } from './edge/identify.ts';
+import { introspectionPlugin } from './edge/introspection.ts';
+import { createOperationLimits } from './edge/limits.ts';
+import { allowedOrigins, corsPolicy } from './edge/limits-cors.ts';
+import { createPartnerDirectory, hasPartnerKey } from './edge/partners.ts';
+import {
+  DEFAULT_MANIFEST_PATH,
+  loadManifest,
+  persistedQueriesPlugin,
+  redisApqCache,
+} from './edge/persisted-queries.ts';
+import { asksForPlayground, playgroundPlugin } from './edge/playground.ts';
+import { clientOf, createRateLimiter } from './edge/rate-limit.ts';
+import { createGateway } from './execution/gateway.ts';
+import { createResilience } from './execution/resilience.ts';
+import { SUBGRAPH_NAMES, type SubgraphName } from './execution/subgraphs.ts';
+import { readinessRoute } from './ops/health.ts';
+import { createMetrics, metricsRoute, operationMetricsPlugin } from './ops/metrics.ts';
 
 const failedSignIn = (error: unknown) => error instanceof GraphQLError && error.extensions.code === 'UNAUTHENTICATED';
 

@@ -1,6 +1,6 @@
 import { loadConfig, logLevel, parseKeyRing, port, secret } from '@commerce/service-kit';
 import { z } from 'zod';
-import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, type SubgraphName } from './subgraphs.ts';
+import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, type SubgraphName } from './execution/subgraphs.ts';
 
 const subgraphUrls = Object.fromEntries(
   SUBGRAPH_NAMES.map((name) => [
@@ -12,7 +12,7 @@ const subgraphUrls = Object.fromEntries(
 const count = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
-/** Limits, rate limits and resilience at the edge (router/src/limits*, rate-limit, resilience). */
+/** Limits, rate limits and resilience at the edge (router/src/edge/: limits, rate-limit; router/src/execution/resilience.ts). */
 const edgeSettings = {
   /** Lexical tokens in a document: the parser stops past this, so a huge document costs little. */
   MAX_QUERY_TOKENS: positive(3000),

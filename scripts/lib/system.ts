@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES } from '../../router/src/subgraphs.ts';
+import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES } from '../../router/src/execution/subgraphs.ts';
 
 export const ROOT = join(import.meta.dirname, '../..');
 export const UNITS = SUBGRAPH_NAMES;

@@ -1,5 +1,5 @@
 import { IDENTITY_HEADER, type Identity, signIdentity } from '@commerce/service-kit';
-import { SUBGRAPH_NAMES } from '../../router/src/subgraphs.ts';
+import { SUBGRAPH_NAMES } from '../../router/src/execution/subgraphs.ts';
 
 export type GraphQLResponse<Data = Record<string, unknown>> = {
   status: number;

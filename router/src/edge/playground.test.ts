@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Locator, type Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
-import { graphql } from '../../tests/support/graphql.ts';
+import { graphql } from '../../../tests/support/graphql.ts';
 
 // The staff playground in a real browser (Debian's Chromium, which scripts/test.sh installs):
 // it must load and run a query with nothing fetched from anywhere but this machine.

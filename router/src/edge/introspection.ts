@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { type Identity, requestError } from '@commerce/service-kit';
-import type { RouterContext } from './context.ts';
+import type { RouterContext } from '../context.ts';
 import { selectsIntrospection } from './persisted-queries-manifest.ts';
 
 /**

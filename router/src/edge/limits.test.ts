@@ -1,7 +1,7 @@
 import { buildSchema, getIntrospectionQuery, Kind, type OperationDefinitionNode, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { errorCodes, graphql } from '../../tests/support/graphql.ts';
-import { bearer, type RunningRouter, startTestRouter } from '../../tests/support/router.ts';
+import { errorCodes, graphql } from '../../../tests/support/graphql.ts';
+import { bearer, type RunningRouter, startTestRouter } from '../../../tests/support/router.ts';
 import { measureOperation } from './limits.ts';
 
 // The limits of the shared test router (its defaults: depth 12, 20 aliases), and a router started

@@ -1,7 +1,7 @@
 import { IDENTITY_HEADER } from '@commerce/service-kit';
 import { describe, expect, inject, it } from 'vitest';
-import { errorCodes, graphql } from '../../tests/support/graphql.ts';
-import { bearer, startedPerTest } from '../../tests/support/router.ts';
+import { errorCodes, graphql } from '../../../tests/support/graphql.ts';
+import { bearer, startedPerTest } from '../../../tests/support/router.ts';
 
 // A router whose catalog is reached through a proxy that keeps every header it sees: what a
 // listener between the router and one subgraph could capture.

@@ -3,7 +3,7 @@ import type { ApolloServerPlugin, GraphQLRequest, GraphQLRequestListener } from 
 import { type Logger, type Redis, requestError } from '@commerce/service-kit';
 import type { GraphQLError } from 'graphql';
 import { z } from 'zod';
-import type { RouterContext } from './context.ts';
+import type { RouterContext } from '../context.ts';
 import { selectsIntrospection, sha256 } from './persisted-queries-manifest.ts';
 
 /**
@@ -15,7 +15,7 @@ import { selectsIntrospection, sha256 } from './persisted-queries-manifest.ts';
  *   from router/operations/*.graphql). A partner names one by id and nothing else runs.
  */
 
-export const DEFAULT_MANIFEST_PATH = new URL('../persisted-query-manifest.json', import.meta.url);
+export const DEFAULT_MANIFEST_PATH = new URL('../../persisted-query-manifest.json', import.meta.url);
 
 const manifestSchema = z.object({
   format: z.literal('apollo-persisted-query-manifest'),

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { ANONYMOUS, createLogger, createRedis, type Identity, PARTNER_KEY_HEADER } from '@commerce/service-kit';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { errorCodes, graphql } from '../../tests/support/graphql.ts';
-import { bearer, deadUrl, startedPerTest } from '../../tests/support/router.ts';
+import { errorCodes, graphql } from '../../../tests/support/graphql.ts';
+import { bearer, deadUrl, startedPerTest } from '../../../tests/support/router.ts';
 import { clientOf } from './rate-limit.ts';
 
 // Routers started here with tiny limits and counters of their own, over the real Redis; the

@@ -1,9 +1,9 @@
 import { createLogger, createRedis } from '@commerce/service-kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { errorCodes, type GraphQLResponse } from '../../tests/support/graphql.ts';
-import { bearer, deadUrl, startedPerTest } from '../../tests/support/router.ts';
-import { startRouter } from './app.ts';
-import { readConfig } from './config.ts';
+import { errorCodes, type GraphQLResponse } from '../../../tests/support/graphql.ts';
+import { bearer, deadUrl, startedPerTest } from '../../../tests/support/router.ts';
+import { startRouter } from '../app.ts';
+import { readConfig } from '../config.ts';
 import { sha256 } from './persisted-queries-manifest.ts';
 
 // Automatic persisted queries for first-party clients, through the running test router and a

@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
-import { errorCodes, graphql } from '../../tests/support/graphql.ts';
-import { bearer, startedPerTest } from '../../tests/support/router.ts';
+import { errorCodes, graphql } from '../../../tests/support/graphql.ts';
+import { bearer, startedPerTest } from '../../../tests/support/router.ts';
 
 // The shared test router runs with the default (INTROSPECTION=staff); routers started here try the others.
 const routerUrl = inject('routerUrl');

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { type Identity, type Logger, type Redis, requestError } from '@commerce/service-kit';
 import type { GraphQLError } from 'graphql';
-import type { RouterMetrics } from './metrics.ts';
+import type { RouterMetrics } from '../ops/metrics.ts';
 
 /**
  * A fixed window per client: the first request of a window creates the counter with the window's

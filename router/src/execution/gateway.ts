@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { ApolloGateway, type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { IDENTITY_HEADER, REQUEST_ID_HEADER } from '@commerce/service-kit';
-import { type RouterConfig, subgraphUrl } from './config.ts';
-import type { RouterContext } from './context.ts';
+import { type RouterConfig, subgraphUrl } from '../config.ts';
+import type { RouterContext } from '../context.ts';
 import { SUBGRAPH_NAMES, type SubgraphName } from './subgraphs.ts';
 
-export const SUPERGRAPH_PATH = new URL('../supergraph.graphql', import.meta.url);
+export const SUPERGRAPH_PATH = new URL('../../supergraph.graphql', import.meta.url);
 
 /**
  * Sends each subgraph the router's own signed statement of who is calling, addressed to that
@@ -27,7 +27,7 @@ class SignedDataSource extends RemoteGraphQLDataSource<RouterContext> {
   }
 }
 
-/** `fetcher`: how requests reach a subgraph (router/src/resilience.ts: timeouts, retries, breaker). */
+/** `fetcher`: how requests reach a subgraph (router/src/execution/resilience.ts: timeouts, retries, breaker). */
 export function createGateway(
   config: RouterConfig,
   options: { fetcher?: (subgraph: SubgraphName) => RemoteGraphQLDataSource['fetcher'] } = {},

@@ -1,7 +1,7 @@
 import { describe, expect, inject, it } from 'vitest';
-import { PRODUCTS } from '../../prisma/seed/fixtures.ts';
-import { type GraphQLResponse, graphql } from '../../tests/support/graphql.ts';
-import { bearer, deadUrl, startedPerTest } from '../../tests/support/router.ts';
+import { PRODUCTS } from '../../../prisma/seed/fixtures.ts';
+import { type GraphQLResponse, graphql } from '../../../tests/support/graphql.ts';
+import { bearer, deadUrl, startedPerTest } from '../../../tests/support/router.ts';
 
 // Routers started here with one subgraph URL pointing at a port where nothing listens, or at a
 // real HTTP server in front of the real inventory subgraph that fails on demand. The shared test

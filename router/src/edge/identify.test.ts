@@ -1,7 +1,7 @@
 import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, parseKeyRing } from '@commerce/service-kit';
 import { decodeJwt, SignJWT } from 'jose';
 import { describe, expect, inject, it } from 'vitest';
-import { errorCodes, graphql } from '../../tests/support/graphql.ts';
+import { errorCodes, graphql } from '../../../tests/support/graphql.ts';
 
 // Access tokens through the shared test router: what it accepts, and what accounts issues.
 const routerUrl = inject('routerUrl');
