@@ -62,7 +62,7 @@ describe('the playground', () => {
       page.on('websocket', (socket) => requested.push(socket.url()));
       const response = await page.goto(routerUrl, { waitUntil: 'load' });
       expect(response?.headers()['content-type']).toMatch(/text\/html/);
-      await expect.poll(() => page.title()).toBe('Commerce playground');
+      await expect.poll(() => page.title(), { timeout: 10_000 }).toBe('Commerce playground');
 
       // Type a query in the editor (Monaco), staff credentials in the headers editor, and run it.
       const editor = page.locator('.graphiql-query-editor .monaco-editor').first();
