@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { SUBGRAPH_NAMES } from '../router/src/subgraphs.ts';
+import { SUBGRAPH_NAMES } from '../router/src/execution/subgraphs.ts';
 
 // No Docker engine runs here, so the file is checked by reading it: every process and database
 // the architecture names must be in it, wired the way the local launcher wires them.

@@ -1,17 +1,19 @@
 /**
- * Composes the subgraphs' SDL into router/supergraph.graphql (committed).
- *   tsx router/scripts/compose.ts          write it
- *   tsx router/scripts/compose.ts --check  fail when composition fails or the committed file is stale
+ * Composes the subgraphs' SDL into router/supergraph.graphql, and prints the clients' view of it
+ * (the API schema: no federation directives, no @inaccessible fields) into router/api-schema.graphql
+ * for frontend code generators, since introspection is for staff only. Both are committed.
+ *   tsx router/scripts/compose.ts          write them
+ *   tsx router/scripts/compose.ts --check  fail when composition fails or a committed file is stale
  * The URLs written here are the defaults; the router takes each subgraph's URL from its config.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
-import { parse } from 'graphql';
-import { DEFAULT_SUBGRAPH_PORTS } from '../src/subgraphs.ts';
+import { parse, printSchema } from 'graphql';
+import { DEFAULT_SUBGRAPH_PORTS } from '../src/execution/subgraphs.ts';
 
 const root = join(import.meta.dirname, '../..');
-const target = join(root, 'router/supergraph.graphql');
+const targets = { supergraph: 'router/supergraph.graphql', api: 'router/api-schema.graphql' };
 const check = process.argv.includes('--check');
 
 const names = readdirSync(join(root, 'subgraphs'))
@@ -19,7 +21,7 @@ const names = readdirSync(join(root, 'subgraphs'))
   .sort();
 const missingPorts = names.filter((name) => !(name in DEFAULT_SUBGRAPH_PORTS));
 if (missingPorts.length > 0) {
-  console.error(`No default port for subgraph(s): ${missingPorts.join(', ')} (router/src/subgraphs.ts)`);
+  console.error(`No default port for subgraph(s): ${missingPorts.join(', ')} (router/src/execution/subgraphs.ts)`);
   process.exit(1);
 }
 
@@ -34,14 +36,21 @@ if (result.errors) {
   console.error(`The subgraphs do not compose:\n${result.errors.map((error) => `  - ${error.message}`).join('\n')}`);
   process.exit(1);
 }
-const sdl = `# Composed by router/scripts/compose.ts from subgraphs/*/schema.graphql. Do not edit.\n${result.supergraphSdl}\n`;
+const header = '# Composed by router/scripts/compose.ts from subgraphs/*/schema.graphql. Do not edit.\n';
+const files = [
+  { path: targets.supergraph, text: `${header}${result.supergraphSdl}\n` },
+  { path: targets.api, text: `${header}${printSchema(result.schema.toAPISchema().toGraphQLJSSchema())}\n` },
+];
 if (check) {
-  if (!existsSync(target) || readFileSync(target, 'utf8') !== sdl) {
-    console.error('router/supergraph.graphql is stale. Run: pnpm compose');
+  const stale = files.filter(
+    ({ path, text }) => !existsSync(join(root, path)) || readFileSync(join(root, path), 'utf8') !== text,
+  );
+  if (stale.length > 0) {
+    console.error(`${stale.map(({ path }) => path).join(' and ')} stale. Run: pnpm exec tsx router/scripts/compose.ts`);
     process.exit(1);
   }
-  console.log(`supergraph up to date (${names.length} subgraphs)`);
+  console.log(`supergraph and API schema up to date (${names.length} subgraphs)`);
 } else {
-  writeFileSync(target, sdl);
-  console.log(`supergraph written (${names.length} subgraphs: ${names.join(', ')})`);
+  for (const { path, text } of files) writeFileSync(join(root, path), text);
+  console.log(`supergraph and API schema written (${names.length} subgraphs: ${names.join(', ')})`);
 }

@@ -8,8 +8,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import { parse, validate } from 'graphql';
-import { SUPERGRAPH_PATH } from '../src/gateway.ts';
-import { buildManifest } from '../src/persisted-queries-manifest.ts';
+import { buildManifest } from '../src/edge/persisted-queries-manifest.ts';
+import { SUPERGRAPH_PATH } from '../src/execution/gateway.ts';
 
 const routerDir = join(import.meta.dirname, '..');
 const operationsDir = join(routerDir, 'operations');

@@ -6,27 +6,39 @@ import {
   createLogger,
   createRedis,
   graphqlHandler,
+  type Identity,
   listen,
   maskInternalError,
   type Redis,
+  type Route,
   requestIdOf,
   sendJson,
+  sendRequestError,
   signIdentity,
 } from '@commerce/service-kit';
+import { GraphQLError } from 'graphql';
 import { type RouterConfig, subgraphUrl } from './config.ts';
 import type { RouterContext } from './context.ts';
-import { createGateway } from './gateway.ts';
-import { readinessRoute } from './health.ts';
-import { identify } from './identify.ts';
-import { operationLimitsPlugin } from './limits.ts';
-import { allowedOrigins, corsPolicy } from './limits-cors.ts';
-import { createMetrics, metricsRoute, operationMetricsPlugin } from './metrics.ts';
-import { createPartnerDirectory, hasPartnerKey } from './partners.ts';
-import { DEFAULT_MANIFEST_PATH, loadManifest, persistedQueriesPlugin, redisApqCache } from './persisted-queries.ts';
-import { playgroundPlugin } from './playground.ts';
-import { createRateLimiter } from './rate-limit.ts';
-import { createResilience } from './resilience.ts';
-import { SUBGRAPH_NAMES } from './subgraphs.ts';
+import { identify } from './edge/identify.ts';
+import { introspectionPlugin } from './edge/introspection.ts';
+import { createOperationLimits } from './edge/limits.ts';
+import { allowedOrigins, corsPolicy } from './edge/limits-cors.ts';
+import { createPartnerDirectory, hasPartnerKey } from './edge/partners.ts';
+import {
+  DEFAULT_MANIFEST_PATH,
+  loadManifest,
+  persistedQueriesPlugin,
+  redisApqCache,
+} from './edge/persisted-queries.ts';
+import { asksForPlayground, playgroundPlugin } from './edge/playground.ts';
+import { clientOf, createRateLimiter } from './edge/rate-limit.ts';
+import { createGateway } from './execution/gateway.ts';
+import { createResilience } from './execution/resilience.ts';
+import { SUBGRAPH_NAMES, type SubgraphName } from './execution/subgraphs.ts';
+import { readinessRoute } from './ops/health.ts';
+import { createMetrics, metricsRoute, operationMetricsPlugin } from './ops/metrics.ts';
+
+const failedSignIn = (error: unknown) => error instanceof GraphQLError && error.extensions.code === 'UNAUTHENTICATED';
 
 /** Waits for a Redis connection, at most `ms`: the router starts (and fails open) without one. */
 function redisReady(redis: Redis, ms: number): Promise<void> {
@@ -64,7 +76,6 @@ export async function startRouter(config: RouterConfig) {
     enableOfflineQueue: false,
     commandTimeout: 250,
   });
-  await redisReady(countersRedis, 1000);
   const rateLimiter = createRateLimiter(
     countersRedis,
     {
@@ -76,11 +87,26 @@ export async function startRouter(config: RouterConfig) {
         STAFF: config.RATE_LIMIT_STAFF,
         partner: config.RATE_LIMIT_PARTNER,
       },
+      authFailureLimit: config.AUTH_FAILURE_LIMIT,
+      opsPageLimit: config.RATE_LIMIT_OPS_PAGES,
     },
     metrics,
     logger,
   );
-  const apqRedis = createRedis(config.REDIS_URL, 'router-apq', logger);
+  // APQ on a connection of its own, failing as fast as the counters': a miss, not a wait.
+  const apqRedis = createRedis(config.REDIS_URL, 'router-apq', logger, {
+    enableOfflineQueue: false,
+    commandTimeout: 250,
+  });
+  await Promise.all([redisReady(countersRedis, 1000), redisReady(apqRedis, 1000)]);
+  const operationLimits = createOperationLimits({
+    maxTokens: config.MAX_QUERY_TOKENS,
+    maxFields: config.MAX_QUERY_FIELDS,
+    maxFieldRepeats: config.MAX_QUERY_FIELD_REPEATS,
+    maxDepth: config.MAX_QUERY_DEPTH,
+    maxAliases: config.MAX_QUERY_ALIASES,
+    maxCost: config.MAX_QUERY_COST,
+  });
   const partners = createPartnerDirectory({
     accountsUrl: subgraphUrl(config, 'accounts'),
     routerSigningSecret: config.ROUTER_SIGNING_SECRET,
@@ -95,49 +121,82 @@ export async function startRouter(config: RouterConfig) {
     formatError: (formatted, error) =>
       maskInternalError(formatted, () => logger.error({ err: error }, 'internal error')),
     persistedQueries: { cache: redisApqCache(apqRedis, logger), ttl: config.APQ_TTL_SECONDS },
+    // Documents Apollo parses itself (an APQ hash, a `documentId`) get the same token limit.
+    parseOptions: { maxTokens: config.MAX_QUERY_TOKENS },
     plugins: [
-      persistedQueriesPlugin(loadManifest(config.PERSISTED_QUERY_MANIFEST ?? DEFAULT_MANIFEST_PATH)),
-      playgroundPlugin(),
-      operationLimitsPlugin({
-        maxDepth: config.MAX_QUERY_DEPTH,
-        maxAliases: config.MAX_QUERY_ALIASES,
-        maxCost: config.MAX_QUERY_COST,
+      persistedQueriesPlugin(loadManifest(config.PERSISTED_QUERY_MANIFEST ?? DEFAULT_MANIFEST_PATH), {
+        redis: apqRedis,
+        keyPrefix: config.RATE_LIMIT_KEY_PREFIX,
+        maxQueryBytes: config.APQ_MAX_QUERY_BYTES,
+        maxRegistrations: config.APQ_MAX_REGISTRATIONS,
+        windowSeconds: config.APQ_REGISTRATION_WINDOW_SECONDS,
+        logger,
       }),
+      playgroundPlugin(),
+      introspectionPlugin(config.INTROSPECTION),
+      operationLimits.plugin,
       operationMetricsPlugin(metrics),
     ],
   });
   await apollo.start();
   let serving = true;
 
+  /** Operations pages answer anyone who can reach them, so each address gets a few per window. */
+  const limitedByAddress =
+    (route: Route): Route =>
+    async (req, res) => {
+      const refused = await rateLimiter.admitOpsPage(req);
+      if (refused) return sendRequestError(res, refused);
+      return route(req, res);
+    };
+
   const handler = graphqlHandler<RouterContext>({
     apollo,
     logger,
     maxBodyBytes: config.MAX_BODY_BYTES,
+    screen: operationLimits.screen,
     context: async (req) => {
-      const identity = hasPartnerKey(req)
-        ? await partners.identify(req)
-        : await identify(req, config.JWT_VERIFICATION_KEYS);
-      await rateLimiter.admit(identity, req);
-      let token: Promise<string> | undefined;
+      const partner = hasPartnerKey(req);
+      // An address that keeps failing to sign in is refused before its key or token is looked at.
+      if (partner || req.headers.authorization !== undefined) await rateLimiter.admitCredentials(req);
+      let identity: Identity;
+      try {
+        identity = partner ? await partners.identify(req) : await identify(req, config.JWT_VERIFICATION_KEYS);
+      } catch (error) {
+        if (failedSignIn(error)) await rateLimiter.countAuthFailure(req);
+        throw error;
+      }
+      const client = clientOf(identity, req);
+      await rateLimiter.admit(client);
+      const tokens = new Map<SubgraphName, Promise<string>>();
       return {
         identity,
+        client,
         requestId: requestIdOf(req),
-        identityToken: () => (token ??= signIdentity(identity, config.ROUTER_SIGNING_SECRET)),
+        identityToken: (subgraph) => {
+          const made = tokens.get(subgraph) ?? signIdentity(identity, config.ROUTER_SIGNING_SECRET, subgraph);
+          tokens.set(subgraph, made);
+          return made;
+        },
       };
     },
     routes: {
       '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok', service: 'router' }),
-      '/readyz': readinessRoute({
-        supergraphLoaded: () => serving,
-        redis: countersRedis,
-        subgraphs: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, subgraphUrl(config, name)])),
-      }),
-      '/metrics': metricsRoute(metrics),
+      '/readyz': limitedByAddress(
+        readinessRoute({
+          supergraphLoaded: () => serving,
+          redis: countersRedis,
+          subgraphs: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, subgraphUrl(config, name)])),
+        }),
+      ),
+      '/metrics': limitedByAddress(metricsRoute(metrics)),
     },
   });
+  const playgroundPage = limitedByAddress(handler);
   let applyCors = corsPolicy([]);
   const server = createHttpServer(async (req, res) => {
-    if (!applyCors(req, res)) await handler(req, res);
+    if (applyCors(req, res)) return;
+    await (asksForPlayground(req) ? playgroundPage(req, res) : handler(req, res));
   });
   await listen(server, config.ROUTER_PORT, config.HOST);
   const { port } = server.address() as AddressInfo; // the real port, when 0 asked for any
@@ -151,7 +210,7 @@ export async function startRouter(config: RouterConfig) {
       serving = false;
       await closeServer(server);
       await apollo.stop();
-      await apqRedis.quit();
+      apqRedis.disconnect();
       await resilience.close();
       countersRedis.disconnect();
     },

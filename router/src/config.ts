@@ -1,6 +1,6 @@
 import { loadConfig, logLevel, parseKeyRing, port, secret } from '@commerce/service-kit';
 import { z } from 'zod';
-import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, type SubgraphName } from './subgraphs.ts';
+import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, type SubgraphName } from './execution/subgraphs.ts';
 
 const subgraphUrls = Object.fromEntries(
   SUBGRAPH_NAMES.map((name) => [
@@ -12,8 +12,14 @@ const subgraphUrls = Object.fromEntries(
 const count = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
-/** Limits, rate limits and resilience at the edge (router/src/limits*, rate-limit, resilience). */
+/** Limits, rate limits and resilience at the edge (router/src/edge/: limits, rate-limit; router/src/execution/resilience.ts). */
 const edgeSettings = {
+  /** Lexical tokens in a document: the parser stops past this, so a huge document costs little. */
+  MAX_QUERY_TOKENS: positive(3000),
+  /** Selections in an operation with its fragments expanded, aliases or not. */
+  MAX_QUERY_FIELDS: positive(500),
+  /** Times one field (response name) may be selected in one selection set, fragments included. */
+  MAX_QUERY_FIELD_REPEATS: positive(20),
   MAX_QUERY_DEPTH: positive(12),
   MAX_QUERY_ALIASES: count(20),
   /** Each field costs 1; a list field's selection costs its `first` (default page size) times over. */
@@ -42,6 +48,10 @@ const edgeSettings = {
   RATE_LIMIT_CUSTOMER: positive(600),
   RATE_LIMIT_STAFF: positive(1200),
   RATE_LIMIT_PARTNER: positive(1200),
+  /** Failed sign-ins (bad API key, forged or expired token) per address and window; past it, 429 before any check. */
+  AUTH_FAILURE_LIMIT: positive(20),
+  /** Requests per address and window to /metrics, /readyz and the playground page. */
+  RATE_LIMIT_OPS_PAGES: positive(120),
   /** Router replicas sharing a Redis and this prefix share the counters. */
   RATE_LIMIT_KEY_PREFIX: z.string().min(1).default('commerce:rate-limit'),
   SUBGRAPH_TIMEOUT_MS: positive(2000),
@@ -78,6 +88,13 @@ const schema = z.object({
   PARTNER_KEY_CACHE_SECONDS: z.coerce.number().int().min(1).max(300).default(30),
   /** How long an automatic persisted query stays in Redis after it was last registered. */
   APQ_TTL_SECONDS: z.coerce.number().int().min(60).default(86_400),
+  /** The longest query a client may store as an APQ entry (UTF-8 bytes). */
+  APQ_MAX_QUERY_BYTES: positive(10_000),
+  /** APQ entries one client (user, or address when anonymous) may store per APQ_REGISTRATION_WINDOW_SECONDS. */
+  APQ_MAX_REGISTRATIONS: positive(100),
+  APQ_REGISTRATION_WINDOW_SECONDS: positive(3600),
+  /** Who may introspect the schema: staff (default), all (local development), off. */
+  INTROSPECTION: z.enum(['staff', 'all', 'off']).default('staff'),
   /** The partners' safelist (router/persisted-query-manifest.json when unset). */
   PERSISTED_QUERY_MANIFEST: z.string().optional(),
   ...subgraphUrls,

@@ -1,8 +1,12 @@
 import type { Identity } from '@commerce/service-kit';
+import type { Client } from './edge/rate-limit.ts';
+import type { SubgraphName } from './execution/subgraphs.ts';
 
 export type RouterContext = {
   identity: Identity;
   requestId: string;
-  /** The signed identity header for subgraphs, made once per request on first use. */
-  identityToken?: () => Promise<string>;
+  /** Who is counted for rate limits and APQ registrations (router/src/edge/rate-limit.ts, clientOf). */
+  client: Client;
+  /** The signed identity header for one subgraph, made once per request and subgraph on first use. */
+  identityToken?: (subgraph: SubgraphName) => Promise<string>;
 };

@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES } from '../../router/src/subgraphs.ts';
+import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES } from '../../router/src/execution/subgraphs.ts';
 
 export const ROOT = join(import.meta.dirname, '../..');
 export const UNITS = SUBGRAPH_NAMES;
@@ -66,6 +66,9 @@ export function environment(settings: SystemSettings): Record<string, string> {
     RATE_LIMIT_CUSTOMER: '20000',
     RATE_LIMIT_STAFF: '20000',
     RATE_LIMIT_PARTNER: '20000',
+    AUTH_FAILURE_LIMIT: '20000',
+    RATE_LIMIT_OPS_PAGES: '20000',
+    APQ_MAX_REGISTRATIONS: '20000',
     RATE_LIMIT_KEY_PREFIX: `${settings.databasePrefix}rate-limit`,
   };
   for (const unit of UNITS) {

@@ -1,4 +1,5 @@
 import { IDENTITY_HEADER, type Identity, signIdentity } from '@commerce/service-kit';
+import { SUBGRAPH_NAMES } from '../../router/src/execution/subgraphs.ts';
 
 export type GraphQLResponse<Data = Record<string, unknown>> = {
   status: number;
@@ -26,7 +27,10 @@ export function errorCodes(response: GraphQLResponse<unknown>): unknown[] {
   return (response.body.errors ?? []).map((error) => error.extensions?.code);
 }
 
-/** Headers as the router would send them to a subgraph, for tests that call a subgraph directly. */
+/**
+ * Headers as the router would send them to a subgraph, for tests that call a subgraph directly.
+ * The router addresses each header to one subgraph; this one is good for any of them.
+ */
 export async function asRouter(identity: Identity, secret: string): Promise<Record<string, string>> {
-  return { [IDENTITY_HEADER]: await signIdentity(identity, secret) };
+  return { [IDENTITY_HEADER]: await signIdentity(identity, secret, SUBGRAPH_NAMES) };
 }

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { issueAccessToken, parseKeyRing, type Role } from '@commerce/service-kit';
 import { afterEach } from 'vitest';
@@ -61,10 +61,11 @@ export type ProxyMode = 'pass' | 'unavailable' | 'slow' | 'reset';
 /**
  * A real HTTP server standing in front of a real subgraph, that misbehaves on demand: passes
  * requests on, answers 503, answers late, or drops the connection. It records every request it
- * receives (query or mutation), so a test can count what the router sent.
+ * receives (query or mutation, and its headers), so a test can count what the router sent.
  */
 export async function startSubgraphProxy(target: string, options: { slowMs?: number } = {}) {
   const calls: Array<'query' | 'mutation'> = [];
+  const headersSeen: IncomingHttpHeaders[] = [];
   const state = { mode: 'pass' as ProxyMode, next: [] as ProxyMode[] };
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -72,6 +73,7 @@ export async function startSubgraphProxy(target: string, options: { slowMs?: num
     const body = Buffer.concat(chunks).toString('utf8');
     const query = (JSON.parse(body || '{}') as { query?: string }).query ?? '';
     calls.push(/^\s*mutation\b/.test(query) ? 'mutation' : 'query');
+    headersSeen.push(req.headers);
     const mode = state.next.shift() ?? state.mode;
     if (mode === 'reset') return req.socket.destroy();
     if (mode === 'unavailable') {
@@ -98,6 +100,8 @@ export async function startSubgraphProxy(target: string, options: { slowMs?: num
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     calls,
+    /** The headers of every request received, in order (what a listener on the wire would see). */
+    headersSeen,
     setMode: (mode: ProxyMode) => {
       state.mode = mode;
     },

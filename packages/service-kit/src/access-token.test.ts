@@ -1,4 +1,4 @@
-import { SignJWT } from 'jose';
+import { decodeJwt, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import {
   ACCESS_TOKEN_AUDIENCE,
@@ -31,6 +31,22 @@ describe('access tokens', () => {
 
   it('a forged token (right key id, wrong secret) is refused', async () => {
     const token = await issueAccessToken(claims, { id: 'new', secret: 'x'.repeat(32) }, 60);
+    expect(await verifyAccessToken(token, [newKey])).toEqual({ ok: false, reason: 'invalid' });
+  });
+
+  it('a token lives exactly the lifetime it was issued with', async () => {
+    const { exp, iat } = decodeJwt(await issueAccessToken(claims, newKey, 300));
+    expect(exp! - iat!).toBe(300);
+  });
+
+  it('a validly signed token without `exp` is refused: it would never expire', async () => {
+    const token = await new SignJWT({ role: 'CUSTOMER' })
+      .setProtectedHeader({ alg: 'HS256', kid: newKey.id })
+      .setSubject(claims.userId)
+      .setIssuer(ACCESS_TOKEN_ISSUER)
+      .setAudience(ACCESS_TOKEN_AUDIENCE)
+      .setIssuedAt()
+      .sign(new TextEncoder().encode(newKey.secret));
     expect(await verifyAccessToken(token, [newKey])).toEqual({ ok: false, reason: 'invalid' });
   });
 

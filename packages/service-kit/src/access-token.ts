@@ -51,7 +51,13 @@ export async function verifyAccessToken(token: string, ring: SigningKey[]): Prom
         if (!key) throw new errors.JWSSignatureVerificationFailed('unknown key id');
         return key;
       },
-      { issuer: ACCESS_TOKEN_ISSUER, audience: ACCESS_TOKEN_AUDIENCE, algorithms: ['HS256'] },
+      // A token without `exp` would never expire: refused, however well signed.
+      {
+        issuer: ACCESS_TOKEN_ISSUER,
+        audience: ACCESS_TOKEN_AUDIENCE,
+        algorithms: ['HS256'],
+        requiredClaims: ['exp'],
+      },
     );
     const role = payload.role;
     if (!payload.sub || (role !== 'CUSTOMER' && role !== 'STAFF')) return { ok: false, reason: 'invalid' };

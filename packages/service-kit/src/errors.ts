@@ -3,6 +3,8 @@ import { GraphQLError } from 'graphql';
 
 /** The codes a client can act on. One list for every unit and the router. */
 export const ErrorCode = {
+  /** The request itself cannot be run as sent (no operation by that name, several without one). */
+  BAD_REQUEST: 'BAD_REQUEST',
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
@@ -11,6 +13,8 @@ export const ErrorCode = {
   OUT_OF_STOCK: 'OUT_OF_STOCK',
   RATE_LIMITED: 'RATE_LIMITED',
   PERSISTED_QUERY_NOT_IN_LIST: 'PERSISTED_QUERY_NOT_IN_LIST',
+  /** An APQ registration whose query is over APQ_MAX_QUERY_BYTES. */
+  PERSISTED_QUERY_TOO_LARGE: 'PERSISTED_QUERY_TOO_LARGE',
   SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
   /** Over the router's depth, alias or cost limit for one operation. */
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
@@ -21,9 +25,11 @@ export const ErrorCode = {
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 const httpStatusOf: Partial<Record<ErrorCode, number>> = {
+  BAD_REQUEST: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   PERSISTED_QUERY_NOT_IN_LIST: 400,
+  PERSISTED_QUERY_TOO_LARGE: 400,
   RATE_LIMITED: 429,
   QUERY_TOO_COMPLEX: 400,
   PAYLOAD_TOO_LARGE: 413,
@@ -63,7 +69,6 @@ const clientCodes = new Set<string>([
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
-  'BAD_REQUEST',
 ]);
 
 /**

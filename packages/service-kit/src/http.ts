@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ApolloServer, BaseContext } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
+import type { GraphQLError } from 'graphql';
 import { REQUEST_ID_HEADER } from './identity.ts';
 import type { Logger } from './logger.ts';
 
@@ -15,6 +16,11 @@ export type GraphQLHttpOptions<TContext extends BaseContext> = {
   routes?: Record<string, Route>;
   /** Larger request bodies are refused with 413 PAYLOAD_TOO_LARGE. */
   maxBodyBytes?: number;
+  /**
+   * Looks at a request's query before Apollo parses and validates it; an error returned is the
+   * answer (its `extensions.http.status`, else 400). The router measures documents here.
+   */
+  screen?: (query: string, variables: Record<string, unknown>) => GraphQLError | undefined;
 };
 
 const SANE_REQUEST_ID = /^[\w-]{8,64}$/;
@@ -73,9 +79,44 @@ function sendError(res: ServerResponse, status: number, code: string, message: s
   sendJson(res, status, { errors: [{ message, extensions: { code } }] });
 }
 
+/** The query and variables of a request, from a JSON body or from the URL of a GET. */
+function queryOf(
+  body: unknown,
+  search: URLSearchParams,
+): { query: string; variables: Record<string, unknown> } | undefined {
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    const { query, variables } = body as { query?: unknown; variables?: unknown };
+    if (typeof query !== 'string') return undefined;
+    const given = typeof variables === 'object' && variables !== null ? (variables as Record<string, unknown>) : {};
+    return { query, variables: given };
+  }
+  const query = search.get('query');
+  if (query === null) return undefined;
+  try {
+    const variables = JSON.parse(search.get('variables') ?? '{}') as unknown;
+    return {
+      query,
+      variables: typeof variables === 'object' && variables !== null ? (variables as Record<string, unknown>) : {},
+    };
+  } catch {
+    return { query, variables: {} }; // Apollo refuses the malformed variables itself
+  }
+}
+
+/** Answers with one request error (see requestError): its status (else 400), headers, code and message. */
+export function sendRequestError(res: ServerResponse, error: GraphQLError) {
+  const { http, ...extensions } = error.extensions as { http?: { status?: number; headers?: Map<string, string> } };
+  sendJson(
+    res,
+    http?.status ?? 400,
+    { errors: [{ message: error.message, extensions }] },
+    Object.fromEntries(http?.headers ?? []),
+  );
+}
+
 /** A request handler that serves an Apollo Server at /graphql on a plain Node HTTP server. */
 export function graphqlHandler<TContext extends BaseContext>(options: GraphQLHttpOptions<TContext>) {
-  const { apollo, context, logger, routes = {}, maxBodyBytes = 1_000_000 } = options;
+  const { apollo, context, logger, routes = {}, maxBodyBytes = 1_000_000, screen } = options;
 
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -117,6 +158,9 @@ export function graphqlHandler<TContext extends BaseContext>(options: GraphQLHtt
       }
 
       operationName = operationNameOf(body, url.searchParams);
+      const sent = screen ? queryOf(body, url.searchParams) : undefined;
+      const refusal = sent && screen?.(sent.query, sent.variables);
+      if (refusal) return sendRequestError(res, refusal);
       const headers = new HeaderMap();
       for (const [name, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);

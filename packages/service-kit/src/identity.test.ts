@@ -1,25 +1,67 @@
-import { describe, expect, it } from 'vitest';
-import { ANONYMOUS, signIdentity, verifyIdentity } from './identity.ts';
+import { SignJWT } from 'jose';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ANONYMOUS, IDENTITY_LIFETIME_SECONDS, signIdentity, verifyIdentity } from './identity.ts';
 
 const secret = 's'.repeat(40);
 const user = { kind: 'user' as const, userId: '7d0f9d4e-5a43-4a5e-9a52-3c1f2a7b9e10', role: 'STAFF' as const };
 
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 describe('the router-signed identity header', () => {
   it('carries a user and their role', async () => {
-    expect(await verifyIdentity(await signIdentity(user, secret), secret)).toEqual(user);
+    expect(await verifyIdentity(await signIdentity(user, secret, 'orders'), secret, 'orders')).toEqual(user);
   });
 
   it('carries an anonymous caller', async () => {
-    expect(await verifyIdentity(await signIdentity(ANONYMOUS, secret), secret)).toEqual(ANONYMOUS);
+    expect(await verifyIdentity(await signIdentity(ANONYMOUS, secret, 'catalog'), secret, 'catalog')).toEqual(
+      ANONYMOUS,
+    );
   });
 
   it('carries a partner, who is neither a customer nor staff', async () => {
     const partner = { kind: 'partner' as const, partnerId: '0b7c6a1e-4f7e-4d8a-9a51-2f4b9c3d1e20' };
-    expect(await verifyIdentity(await signIdentity(partner, secret), secret)).toEqual(partner);
+    expect(await verifyIdentity(await signIdentity(partner, secret, 'catalog'), secret, 'catalog')).toEqual(partner);
   });
 
   it('is refused when missing or signed with another secret', async () => {
-    expect(await verifyIdentity(undefined, secret)).toBeNull();
-    expect(await verifyIdentity(await signIdentity(user, 't'.repeat(40)), secret)).toBeNull();
+    expect(await verifyIdentity(undefined, secret, 'orders')).toBeNull();
+    expect(await verifyIdentity(await signIdentity(user, 't'.repeat(40), 'orders'), secret, 'orders')).toBeNull();
+  });
+
+  it('is good for the subgraph it is addressed to only', async () => {
+    const forOrders = await signIdentity(user, secret, 'orders');
+    expect(await verifyIdentity(forOrders, secret, 'payments')).toBeNull();
+    expect(await verifyIdentity(forOrders, secret, 'orders')).toEqual(user);
+  });
+
+  it(`lives ${IDENTITY_LIFETIME_SECONDS} s at most (short: it covers one request)`, async () => {
+    expect(IDENTITY_LIFETIME_SECONDS).toBeLessThanOrEqual(15);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const token = await signIdentity(user, secret, 'orders');
+    vi.setSystemTime(Date.now() + (IDENTITY_LIFETIME_SECONDS - 1) * 1000);
+    expect(await verifyIdentity(token, secret, 'orders')).toEqual(user);
+    vi.setSystemTime(Date.now() + 2000);
+    expect(await verifyIdentity(token, secret, 'orders')).toBeNull();
+  });
+
+  it('signed long ago, or without an expiry, it is refused even when its own `exp` says otherwise', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (claims: { iat?: number; exp?: number }) => {
+      const jwt = new SignJWT({ role: 'STAFF' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer('commerce-router')
+        .setAudience('orders')
+        .setSubject(user.userId);
+      if (claims.iat !== undefined) jwt.setIssuedAt(claims.iat);
+      if (claims.exp !== undefined) jwt.setExpirationTime(claims.exp);
+      return jwt.sign(new TextEncoder().encode(secret));
+    };
+    // The router's own shape, to show the hand-made ones differ only where the test says.
+    expect(await verifyIdentity(await sign({ iat: now, exp: now + 10 }), secret, 'orders')).toEqual(user);
+    const old = now - IDENTITY_LIFETIME_SECONDS - 5;
+    expect(await verifyIdentity(await sign({ iat: old, exp: now + 3600 }), secret, 'orders')).toBeNull();
+    expect(await verifyIdentity(await sign({ iat: now }), secret, 'orders')).toBeNull();
   });
 });

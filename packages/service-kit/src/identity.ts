@@ -26,35 +26,56 @@ export function hashPartnerKey(apiKey: string): string {
 }
 
 const ISSUER = 'commerce-router';
-const AUDIENCE = 'commerce-subgraphs';
-const LIFETIME_SECONDS = 60;
+/**
+ * How long a signed identity header is good for. The router signs one per request and subgraph
+ * just before calling it, so this only has to cover a request's own life (retries included); a
+ * header captured on the way is worth little: one subgraph, a few seconds.
+ */
+export const IDENTITY_LIFETIME_SECONDS = 15;
 
 function keyOf(secret: string) {
   return new TextEncoder().encode(secret);
 }
 
-export async function signIdentity(identity: Identity, secret: string): Promise<string> {
+/**
+ * The router's statement of who is calling, for `audience`: the subgraph it is sent to (its name),
+ * which accepts it only when addressed to itself. Tests calling subgraphs directly may name several.
+ */
+export async function signIdentity(
+  identity: Identity,
+  secret: string,
+  audience: string | readonly string[],
+): Promise<string> {
   const claims =
     identity.kind === 'user' ? { role: identity.role } : identity.kind === 'partner' ? { kind: 'partner' } : {};
   const jwt = new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuer(ISSUER)
-    .setAudience(AUDIENCE)
+    .setAudience(typeof audience === 'string' ? audience : [...audience])
     .setIssuedAt()
-    .setExpirationTime(`${LIFETIME_SECONDS}s`);
+    .setExpirationTime(`${IDENTITY_LIFETIME_SECONDS}s`);
   if (identity.kind === 'user') jwt.setSubject(identity.userId);
   if (identity.kind === 'partner') jwt.setSubject(identity.partnerId);
   return jwt.sign(keyOf(secret));
 }
 
-/** Returns the identity, or null when the header is missing, forged or expired. */
-export async function verifyIdentity(token: string | undefined, secret: string): Promise<Identity | null> {
+/**
+ * Returns the identity, or null when the header is missing, forged, expired, older than its
+ * lifetime, or addressed to another subgraph than `audience` (the verifying subgraph's name).
+ */
+export async function verifyIdentity(
+  token: string | undefined,
+  secret: string,
+  audience: string,
+): Promise<Identity | null> {
   if (!token) return null;
   try {
     const { payload } = await jwtVerify(token, keyOf(secret), {
       issuer: ISSUER,
-      audience: AUDIENCE,
+      audience,
       algorithms: ['HS256'],
+      requiredClaims: ['exp', 'iat'],
+      maxTokenAge: IDENTITY_LIFETIME_SECONDS,
     });
     if (!payload.sub) return ANONYMOUS;
     if (payload.kind === 'partner') return { kind: 'partner', partnerId: payload.sub };

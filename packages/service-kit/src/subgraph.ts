@@ -61,7 +61,7 @@ export async function startSubgraph<TContext extends RequestScope>(
     apollo,
     logger,
     context: async (req) => {
-      const identity = await verifyIdentity(header(req, IDENTITY_HEADER), settings.routerSigningSecret);
+      const identity = await verifyIdentity(header(req, IDENTITY_HEADER), settings.routerSigningSecret, name);
       if (!identity) {
         throw requestError('FORBIDDEN', `The ${name} service only answers requests signed by the router.`);
       }

@@ -1,5 +1,5 @@
 import type { RunningSubgraph } from '@commerce/service-kit';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { asRouter, errorCodes, graphql } from '../../../tests/support/graphql.ts';
 import { startAccounts } from './app.ts';
 import { readConfig } from './config.ts';
@@ -15,6 +15,9 @@ beforeAll(async () => {
   const config = readConfig({ ...env, ACCOUNTS_PORT: '0', LOG_LEVEL: 'silent' });
   db = connectDb(config.databaseUrl);
   subgraph = await startAccounts(config, db);
+});
+// The router's identity header lives seconds: a fresh one for each test.
+beforeEach(async () => {
   anonymous = await asRouter({ kind: 'anonymous' }, env.ROUTER_SIGNING_SECRET!);
 });
 afterAll(async () => {

@@ -1,5 +1,5 @@
 import type { RunningSubgraph } from '@commerce/service-kit';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { PRODUCTS } from '../../../prisma/seed/fixtures.ts';
 import { asRouter, errorCodes, type GraphQLResponse, graphql } from '../../../tests/support/graphql.ts';
 import { startCatalog } from './app.ts';
@@ -17,6 +17,9 @@ beforeAll(async () => {
   const config = readConfig({ ...env, CATALOG_PORT: '0', LOG_LEVEL: 'silent' });
   db = connectDb(config.databaseUrl);
   subgraph = await startCatalog(config, db);
+});
+// The router's identity header lives seconds: fresh ones for each test.
+beforeEach(async () => {
   anonymous = await asRouter({ kind: 'anonymous' }, env.ROUTER_SIGNING_SECRET!);
   staff = await asRouter({ kind: 'user', userId: crypto.randomUUID(), role: 'STAFF' }, env.ROUTER_SIGNING_SECRET!);
 });

@@ -1,16 +1,27 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { DEFAULT_PAGE_SIZE, requestError } from '@commerce/service-kit';
 import {
+  type DocumentNode,
   type FragmentDefinitionNode,
+  GraphQLError,
   type GraphQLSchema,
   Kind,
   type OperationDefinitionNode,
+  parse,
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
 
-export type OperationLimits = { maxDepth: number; maxAliases: number; maxCost: number };
-export type OperationMeasure = { depth: number; aliases: number; cost: number };
+export type OperationLimits = {
+  maxDepth: number;
+  maxAliases: number;
+  maxCost: number;
+  /** Selections (fields, fragments spread) in an operation with its fragments expanded, aliased or not. */
+  maxFields: number;
+  /** Times one response name may be selected in one selection set, fragments included. */
+  maxFieldRepeats: number;
+};
+export type OperationMeasure = { depth: number; aliases: number; cost: number; fields: number; repeats: number };
 
 /** Fields walked per operation at most: past this a document (fragment bombs) is refused unmeasured. */
 const MAX_FIELDS_WALKED = 20_000;
@@ -45,13 +56,23 @@ export function measureOperation(
   let depth = 0;
   let aliases = 0;
   let walked = 0;
+  let repeats = 0;
+  // A variable the request leaves out takes the operation's default: `($f: Int = 100)` costs 100.
+  const defaults = Object.fromEntries(
+    (operation.variableDefinitions ?? []).map((definition) => [
+      definition.variable.name.value,
+      definition.defaultValue,
+    ]),
+  );
 
   const argument = (node: { arguments?: readonly { name: { value: string }; value: ValueNode }[] }, name: string) => {
     const value = node.arguments?.find((arg) => arg.name.value === name)?.value;
     if (!value) return undefined;
     if (value.kind === Kind.INT) return Number(value.value);
     if (value.kind === Kind.VARIABLE) {
-      const given = variables[value.name.value];
+      const name = value.name.value;
+      const given = variables[name];
+      if (given === undefined) return defaults[name]?.kind === Kind.INT ? Number(defaults[name].value) : undefined;
       return typeof given === 'number' ? given : undefined;
     }
     return undefined;
@@ -64,31 +85,44 @@ export function measureOperation(
     return parent?.getFields?.()[name];
   };
 
+  // Fragments being expanded on the current path: a cycle (invalid, refused by validation later)
+  // is not followed.
+  const expanding = new Set<string>();
+
   // Returns the cost of the selection set; `pageSize` is the size of the page its list fields hold.
+  // `siblings` counts response names in the selection set as merged with its fragments: graphql's
+  // validation compares every pair of same-named fields there, so many repeats cost it quadratic time.
   const walk = (
     selectionSet: SelectionSetNode,
     parent: SchemaType | undefined,
     level: number,
     pageSize: number | undefined,
     introspection: boolean,
+    siblings = new Map<string, number>(),
   ): number => {
     let cost = 0;
     for (const selection of selectionSet.selections) {
       if (++walked > MAX_FIELDS_WALKED) return Number.POSITIVE_INFINITY;
       if (selection.kind === Kind.INLINE_FRAGMENT) {
         const type = selection.typeCondition ? typeNamed(selection.typeCondition.name.value) : parent;
-        cost += walk(selection.selectionSet, type, level, pageSize, introspection);
+        cost += walk(selection.selectionSet, type, level, pageSize, introspection, siblings);
         continue;
       }
       if (selection.kind === Kind.FRAGMENT_SPREAD) {
         const fragment = fragments[selection.name.value];
-        if (!fragment) continue;
+        if (!fragment || expanding.has(fragment.name.value)) continue;
         const type = typeNamed(fragment.typeCondition.name.value);
-        cost += walk(fragment.selectionSet, type, level, pageSize, introspection);
+        expanding.add(fragment.name.value);
+        cost += walk(fragment.selectionSet, type, level, pageSize, introspection, siblings);
+        expanding.delete(fragment.name.value);
         continue;
       }
       if (selection.alias) aliases += 1;
       const name = selection.name.value;
+      const responseName = selection.alias?.value ?? name;
+      const seen = (siblings.get(responseName) ?? 0) + 1;
+      siblings.set(responseName, seen);
+      repeats = Math.max(repeats, seen);
       if (name === '__typename') continue;
       const inIntrospection = introspection || name.startsWith('__');
       const fieldLevel = inIntrospection && name === 'ofType' ? level : level + 1;
@@ -112,7 +146,8 @@ export function measureOperation(
 
   const root = (schema.getRootType(operation.operation) ?? undefined) as SchemaType | undefined;
   const cost = walk(operation.selectionSet, root, 0, undefined, false);
-  return { depth, aliases, cost };
+  const fields = walked > MAX_FIELDS_WALKED ? Number.POSITIVE_INFINITY : walked;
+  return { depth, aliases, cost, fields, repeats };
 }
 
 /** The first limit a measured operation breaks, as the error the client gets. */
@@ -121,6 +156,23 @@ export function limitExceeded(measure: OperationMeasure, limits: OperationLimits
     requestError('QUERY_TOO_COMPLEX', message, {
       details: { limit, maximum, ...(Number.isFinite(actual) ? { actual } : {}) },
     });
+  if (measure.fields > limits.maxFields) {
+    const fields = Number.isFinite(measure.fields) ? String(measure.fields) : 'too many to count';
+    return refuse(
+      'fields',
+      measure.fields,
+      limits.maxFields,
+      `The query selects ${fields} fields; the limit is ${limits.maxFields}. Split it into several requests.`,
+    );
+  }
+  if (measure.repeats > limits.maxFieldRepeats) {
+    return refuse(
+      'repeats',
+      measure.repeats,
+      limits.maxFieldRepeats,
+      `The query selects one field ${measure.repeats} times in the same place; the limit is ${limits.maxFieldRepeats}. Ask for it once.`,
+    );
+  }
   if (measure.depth > limits.maxDepth) {
     return refuse(
       'depth',
@@ -149,25 +201,84 @@ export function limitExceeded(measure: OperationMeasure, limits: OperationLimits
   return undefined;
 }
 
+export type DocumentLimits = OperationLimits & { maxTokens: number };
+
+// graphql 16 writes "Document contains more that N tokens"; a later version may fix the spelling.
+const TOO_MANY_TOKENS = /Document contains more (?:than|that) \d+ tokens/;
+
+function fragmentsOf(document: DocumentNode): Record<string, FragmentDefinitionNode> {
+  const fragments: Record<string, FragmentDefinitionNode> = {};
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
+  }
+  return fragments;
+}
+
 /**
- * Refuses (400 QUERY_TOO_COMPLEX) an operation over the depth, alias or cost limit once it has been
- * parsed and validated, before the gateway plans it or calls any subgraph.
+ * The operation limits, applied twice:
+ * - `screen`, on a query as it arrives over HTTP, before Apollo parses and validates it. graphql's
+ *   validation is quadratic in fields selected under one name (OverlappingFieldsCanBeMergedRule):
+ *   a 33 KB document held the event loop for seconds. The screen parses with a token limit (linear,
+ *   and it stops at the limit) and measures every operation of the unvalidated document; that walk
+ *   is linear and bounded by MAX_FIELDS_WALKED.
+ * - `plugin`, once Apollo has resolved the operation, for documents the screen did not see (an APQ
+ *   hash, a `documentId`). It also refuses a request whose operation cannot be chosen.
+ * Either refuses with 400 QUERY_TOO_COMPLEX before the gateway plans anything.
  */
-export function operationLimitsPlugin(limits: OperationLimits): ApolloServerPlugin {
-  return {
+export function createOperationLimits(limits: DocumentLimits) {
+  let schema: GraphQLSchema | undefined;
+
+  const screen = (query: string, variables: Record<string, unknown>): GraphQLError | undefined => {
+    let document: DocumentNode;
+    try {
+      document = parse(query, { maxTokens: limits.maxTokens, noLocation: true });
+    } catch (error) {
+      if (error instanceof GraphQLError && TOO_MANY_TOKENS.test(error.message)) {
+        return requestError(
+          'QUERY_TOO_COMPLEX',
+          `The query is longer than ${limits.maxTokens} tokens. Split it into several requests.`,
+          { details: { limit: 'tokens', maximum: limits.maxTokens } },
+        );
+      }
+      return undefined; // a syntax error: Apollo answers it as GRAPHQL_PARSE_FAILED
+    }
+    if (!schema) return undefined;
+    const fragments = fragmentsOf(document);
+    for (const definition of document.definitions) {
+      if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+      const error = limitExceeded(measureOperation(schema, definition, fragments, variables), limits);
+      if (error) return error;
+    }
+    return undefined;
+  };
+
+  const plugin: ApolloServerPlugin = {
+    async serverWillStart() {
+      return {
+        schemaDidLoadOrUpdate({ apiSchema }) {
+          schema = apiSchema;
+        },
+      };
+    },
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request }) {
-          const fragments: Record<string, FragmentDefinitionNode> = {};
-          for (const definition of document.definitions) {
-            if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
+          if (!operation) {
+            // Left to Apollo, the gateway would fail on it: a 500 and a stack in the log.
+            throw requestError(
+              'BAD_REQUEST',
+              request.operationName
+                ? `The document has no operation named ${request.operationName}.`
+                : 'The document holds several operations: name the one to run in `operationName`.',
+            );
           }
-          if (!operation) return; // Apollo refuses it itself: no operation by that name
-          const measure = measureOperation(schema, operation, fragments, request.variables ?? {});
+          const measure = measureOperation(schema, operation, fragmentsOf(document), request.variables ?? {});
           const error = limitExceeded(measure, limits);
           if (error) throw error;
         },
       };
     },
   };
+
+  return { screen, plugin };
 }

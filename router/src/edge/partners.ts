@@ -48,7 +48,7 @@ export function createPartnerDirectory(options: PartnerDirectoryOptions) {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          [IDENTITY_HEADER]: await signIdentity(ANONYMOUS, options.routerSigningSecret),
+          [IDENTITY_HEADER]: await signIdentity(ANONYMOUS, options.routerSigningSecret, 'accounts'),
         },
         body: JSON.stringify({ query: LOOKUP, variables: { keyHash } }),
         signal: AbortSignal.timeout(lookupTimeoutMs),

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { ApolloServerPlugin, GraphQLRequest, GraphQLRequestListener } from '@apollo/server';
 import { type Logger, type Redis, requestError } from '@commerce/service-kit';
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import { z } from 'zod';
-import type { RouterContext } from './context.ts';
+import type { RouterContext } from '../context.ts';
 import { selectsIntrospection, sha256 } from './persisted-queries-manifest.ts';
 
 /**
@@ -15,7 +15,7 @@ import { selectsIntrospection, sha256 } from './persisted-queries-manifest.ts';
  *   from router/operations/*.graphql). A partner names one by id and nothing else runs.
  */
 
-export const DEFAULT_MANIFEST_PATH = new URL('../persisted-query-manifest.json', import.meta.url);
+export const DEFAULT_MANIFEST_PATH = new URL('../../persisted-query-manifest.json', import.meta.url);
 
 const manifestSchema = z.object({
   format: z.literal('apollo-persisted-query-manifest'),
@@ -43,9 +43,14 @@ export function loadManifest(path: string | URL = DEFAULT_MANIFEST_PATH): Map<st
   return new Map(manifest.operations.map((operation) => [operation.id, operation]));
 }
 
-/** Apollo's KeyValueCache over Redis, for APQ. Redis trouble is a cache miss, never a failed request. */
+const APQ_PREFIX = 'commerce:apq:';
+
+/**
+ * Apollo's KeyValueCache over Redis, for APQ, on a connection of its own (not the rate limiter's).
+ * Redis trouble is a cache miss, never a failed request.
+ */
 export function redisApqCache(redis: Redis, logger: Logger) {
-  const prefix = 'commerce:apq:';
+  const prefix = APQ_PREFIX;
   // Failures are logged per command below; the connection's own reconnect errors would repeat them.
   redis.on('error', () => {});
   return {
@@ -66,7 +71,11 @@ export function redisApqCache(redis: Redis, logger: Logger) {
       }
     },
     async delete(key: string): Promise<boolean> {
-      return (await redis.del(prefix + key)) > 0;
+      try {
+        return (await redis.del(prefix + key)) > 0;
+      } catch {
+        return false;
+      }
     },
   };
 }
@@ -113,11 +122,68 @@ function dropPersistedQuery(request: GraphQLRequest) {
 }
 
 /**
+ * What one client may store as APQ entries: queries up to `maxQueryBytes` long, `maxRegistrations`
+ * of them per `windowSeconds` (counted in Redis per client, as rate limits are: a user by id, an
+ * anonymous caller by address). Without bounds anyone could fill Redis with megabyte entries.
+ */
+export type ApqBounds = {
+  redis: Redis;
+  /** Where the counters live, beside the rate limits' (RATE_LIMIT_KEY_PREFIX). */
+  keyPrefix: string;
+  maxQueryBytes: number;
+  maxRegistrations: number;
+  windowSeconds: number;
+  logger: Logger;
+};
+
+/** Counts one registration for the client; how many it made this window and ms until it ends (undefined: Redis down). */
+async function countRegistration(bounds: ApqBounds, clientKey: string): Promise<[number, number] | undefined> {
+  const key = `${bounds.keyPrefix}:apq-registrations:${clientKey}`;
+  try {
+    const replies = await bounds.redis
+      .multi()
+      .incr(key)
+      .pexpire(key, bounds.windowSeconds * 1000, 'NX')
+      .pttl(key)
+      .exec();
+    return [Number(replies?.[0]?.[1]), Number(replies?.[2]?.[1])];
+  } catch (error) {
+    // Like the cache itself: with Redis down nothing is kept, so there is nothing to bound.
+    bounds.logger.warn({ err: error }, 'APQ registrations not counted: Redis does not answer');
+    return undefined;
+  }
+}
+
+/** The refusal of a registration over the bounds, or undefined when it may be kept. */
+async function registrationRefused(bounds: ApqBounds, query: string, clientKey: string) {
+  const bytes = Buffer.byteLength(query, 'utf8');
+  if (bytes > bounds.maxQueryBytes) {
+    return requestError(
+      'PERSISTED_QUERY_TOO_LARGE',
+      `Queries longer than ${bounds.maxQueryBytes} bytes cannot be stored as persisted queries (this one has ${bytes}); send it without \`extensions.persistedQuery\`.`,
+      { details: { maximum: bounds.maxQueryBytes, actual: bytes } },
+    );
+  }
+  const counted = await countRegistration(bounds, clientKey);
+  if (!counted || counted[0] <= bounds.maxRegistrations) return undefined;
+  const retryAfter = Math.max(1, Math.ceil(counted[1] / 1000));
+  return requestError(
+    'RATE_LIMITED',
+    `Too many persisted queries stored: ${bounds.maxRegistrations} per ${bounds.windowSeconds} s are allowed. Send the query without \`extensions.persistedQuery\`, or try again in ${retryAfter} s.`,
+    { headers: { 'retry-after': String(retryAfter) }, details: { retryAfterSeconds: retryAfter } },
+  );
+}
+
+/**
  * Partners run registered operations only; anything else is refused before it is parsed, so no
  * subgraph is ever called for it (PERSISTED_QUERY_NOT_IN_LIST, 400). Introspection is refused to
  * partners even when registered. Anyone may name a registered operation by `documentId`.
+ * Other clients' APQ registrations (a hash with its query) are held to `apq`'s bounds.
  */
-export function persistedQueriesPlugin(manifest: Map<string, RegisteredOperation>): ApolloServerPlugin<RouterContext> {
+export function persistedQueriesPlugin(
+  manifest: Map<string, RegisteredOperation>,
+  apq: ApqBounds,
+): ApolloServerPlugin<RouterContext> {
   return {
     async requestDidStart({ request, contextValue }) {
       const named = requestedId(request);
@@ -127,9 +193,16 @@ export function persistedQueriesPlugin(manifest: Map<string, RegisteredOperation
           if (!operation) return refuse(request, notInList(`No registered operation has the id ${named.id}.`));
           request.query = operation.body;
         }
-        if (named?.form === 'apq' && request.query !== undefined && sha256(request.query) !== named.id) {
-          // Apollo Server refuses this too, but as an unnamed error that reads as an internal fault.
-          return refuse(request, badRequest('The persisted query hash is not the SHA-256 of the query sent with it.'));
+        if (named?.form === 'apq' && request.query !== undefined) {
+          if (sha256(request.query) !== named.id) {
+            // Apollo Server refuses this too, but as an unnamed error that reads as an internal fault.
+            return refuse(
+              request,
+              requestError('BAD_REQUEST', 'The persisted query hash is not the SHA-256 of the query sent with it.'),
+            );
+          }
+          const refused = await registrationRefused(apq, request.query, contextValue.client.key);
+          if (refused) return refuse(request, refused);
         }
         return;
       }
@@ -160,8 +233,4 @@ export function persistedQueriesPlugin(manifest: Map<string, RegisteredOperation
       };
     },
   };
-}
-
-function badRequest(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
 }

@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { errorCodes, type GraphQLResponse, graphql } from '../../tests/support/graphql.ts';
-import { startRouter } from './app.ts';
-import { readConfig } from './config.ts';
+import { errorCodes, type GraphQLResponse, graphql } from '../../../tests/support/graphql.ts';
+import { startRouter } from '../app.ts';
+import { readConfig } from '../config.ts';
 import { loadManifest } from './persisted-queries.ts';
 import { sha256 } from './persisted-queries-manifest.ts';
 

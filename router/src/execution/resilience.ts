@@ -18,7 +18,7 @@ import {
 } from 'cockatiel';
 import { GraphQLError } from 'graphql';
 import { Agent, fetch, Response } from 'undici';
-import type { RouterMetrics } from './metrics.ts';
+import type { RouterMetrics } from '../ops/metrics.ts';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
 

@@ -1,10 +1,12 @@
+import type { IncomingMessage } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 
 const WELCOME = `# Commerce playground: every subgraph through the router.
 # Staff: sign in with the login mutation, then put the token in Headers below:
 #   { "authorization": "Bearer <token>" }
-# Press the run button (or Ctrl-Enter). The docs pane lists every type and field.
+# Press the run button (or Ctrl-Enter). The docs pane lists every type and field once
+# the schema is re-fetched with those headers (Shift-Ctrl-R): introspection is for staff.
 
 {
   products(first: 5) {
@@ -43,4 +45,13 @@ export function playgroundPlugin(): ApolloServerPlugin {
       };
     },
   };
+}
+
+/** A browser asking for the playground page (Apollo answers such a GET with the landing page). */
+export function asksForPlayground(req: IncomingMessage): boolean {
+  if (req.method !== 'GET') return false;
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  return (
+    url.pathname === '/graphql' && !url.searchParams.has('query') && (req.headers.accept ?? '').includes('text/html')
+  );
 }

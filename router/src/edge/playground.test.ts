@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Locator, type Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
-import { graphql } from '../../tests/support/graphql.ts';
+import { graphql } from '../../../tests/support/graphql.ts';
 
 // The staff playground in a real browser (Debian's Chromium, which scripts/test.sh installs):
 // it must load and run a query with nothing fetched from anywhere but this machine.
@@ -62,7 +62,7 @@ describe('the playground', () => {
       page.on('websocket', (socket) => requested.push(socket.url()));
       const response = await page.goto(routerUrl, { waitUntil: 'load' });
       expect(response?.headers()['content-type']).toMatch(/text\/html/);
-      await expect.poll(() => page.title()).toBe('Commerce playground');
+      await expect.poll(() => page.title(), { timeout: 10_000 }).toBe('Commerce playground');
 
       // Type a query in the editor (Monaco), staff credentials in the headers editor, and run it.
       const editor = page.locator('.graphiql-query-editor .monaco-editor').first();
@@ -77,7 +77,9 @@ describe('the playground', () => {
       await expect.poll(() => result.textContent(), { timeout: 15_000 }).toMatch(/"totalCount":\s*\d+/);
       expect(await result.textContent()).toMatch(/"email":\s*"staff@example.com"/);
 
-      // The schema docs, from introspection.
+      // The schema docs, from introspection, which is for staff: the page loaded it without
+      // headers (refused), so re-fetch it with the staff headers, as the welcome text says.
+      await page.getByRole('button', { name: /Re-fetch GraphQL schema/ }).click();
       await page.locator('[aria-label="Show Documentation Explorer"]').click();
       await expect.poll(() => page.locator('.graphiql-doc-explorer').textContent()).toMatch(/Product/);
 

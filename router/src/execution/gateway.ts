@@ -1,23 +1,33 @@
 import { readFileSync } from 'node:fs';
 import { ApolloGateway, type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { IDENTITY_HEADER, REQUEST_ID_HEADER } from '@commerce/service-kit';
-import { type RouterConfig, subgraphUrl } from './config.ts';
-import type { RouterContext } from './context.ts';
+import { type RouterConfig, subgraphUrl } from '../config.ts';
+import type { RouterContext } from '../context.ts';
 import { SUBGRAPH_NAMES, type SubgraphName } from './subgraphs.ts';
 
-export const SUPERGRAPH_PATH = new URL('../supergraph.graphql', import.meta.url);
+export const SUPERGRAPH_PATH = new URL('../../supergraph.graphql', import.meta.url);
 
-/** Sends each subgraph the router's own signed statement of who is calling, and nothing else. */
+/**
+ * Sends each subgraph the router's own signed statement of who is calling, addressed to that
+ * subgraph alone, and nothing else.
+ */
 class SignedDataSource extends RemoteGraphQLDataSource<RouterContext> {
+  constructor(
+    private readonly subgraph: SubgraphName,
+    config: ConstructorParameters<typeof RemoteGraphQLDataSource<RouterContext>>[0],
+  ) {
+    super(config);
+  }
+
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>) {
     const headers = request.http?.headers;
     if (!headers || !context.identityToken) return;
-    headers.set(IDENTITY_HEADER, await context.identityToken());
+    headers.set(IDENTITY_HEADER, await context.identityToken(this.subgraph));
     headers.set(REQUEST_ID_HEADER, context.requestId);
   }
 }
 
-/** `fetcher`: how requests reach a subgraph (router/src/resilience.ts: timeouts, retries, breaker). */
+/** `fetcher`: how requests reach a subgraph (router/src/execution/resilience.ts: timeouts, retries, breaker). */
 export function createGateway(
   config: RouterConfig,
   options: { fetcher?: (subgraph: SubgraphName) => RemoteGraphQLDataSource['fetcher'] } = {},
@@ -28,7 +38,10 @@ export function createGateway(
     buildService: ({ name }) => {
       if (!known.has(name)) throw new Error(`The supergraph names a subgraph the router does not know: ${name}`);
       const fetcher = options.fetcher?.(name as SubgraphName);
-      return new SignedDataSource({ url: subgraphUrl(config, name as SubgraphName), ...(fetcher ? { fetcher } : {}) });
+      return new SignedDataSource(name as SubgraphName, {
+        url: subgraphUrl(config, name as SubgraphName),
+        ...(fetcher ? { fetcher } : {}),
+      });
     },
   });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, inject, it } from 'vitest';
-import { PRODUCTS } from '../../prisma/seed/fixtures.ts';
-import { type GraphQLResponse, graphql } from '../../tests/support/graphql.ts';
-import { bearer, deadUrl, startedPerTest } from '../../tests/support/router.ts';
+import { PRODUCTS } from '../../../prisma/seed/fixtures.ts';
+import { type GraphQLResponse, graphql } from '../../../tests/support/graphql.ts';
+import { bearer, deadUrl, startedPerTest } from '../../../tests/support/router.ts';
 
 // Routers started here with one subgraph URL pointing at a port where nothing listens, or at a
 // real HTTP server in front of the real inventory subgraph that fails on demand. The shared test
@@ -83,6 +83,18 @@ describe('retries', () => {
     expect(response.body.errors).toBeUndefined();
     expect(response.body.data?.product.stock.available).toEqual(expect.any(Number));
     expect(proxy.calls).toEqual(['query', 'query', 'query']);
+  });
+
+  it('each attempt has its own timeout: a first attempt that hangs is abandoned and the retry answers', async () => {
+    const proxy = await proxyToInventory({ slowMs: 10_000 });
+    const url = (await router({ INVENTORY_URL: proxy.url, SUBGRAPH_TIMEOUT_MS: '800', SUBGRAPH_RETRIES: '1' })).url;
+    proxy.failNext('slow');
+
+    const response = await graphql<{ product: { stock: { available: number } } }>(url, STOCK, { id: productId });
+    // With one timeout around all the attempts, the hanging one would use it up: SUBGRAPH_UNAVAILABLE.
+    expect(response.body.errors).toBeUndefined();
+    expect(response.body.data?.product.stock.available).toEqual(expect.any(Number));
+    expect(proxy.calls).toEqual(['query', 'query']);
   });
 
   it('a mutation is sent once, never retried: it may have been applied', async () => {
