@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import {
@@ -15,7 +16,8 @@ import {
 } from '@commerce/service-kit';
 import { type RouterConfig, subgraphUrl } from './config.ts';
 import type { RouterContext } from './context.ts';
-import { createGateway } from './gateway.ts';
+import { authorizationPlugin } from './edge/authorization.ts';
+import { createGateway, SUPERGRAPH_PATH } from './gateway.ts';
 import { readinessRoute } from './health.ts';
 import { identify } from './identify.ts';
 import { operationLimitsPlugin } from './limits.ts';
@@ -103,6 +105,7 @@ export async function startRouter(config: RouterConfig) {
         maxAliases: config.MAX_QUERY_ALIASES,
         maxCost: config.MAX_QUERY_COST,
       }),
+      authorizationPlugin(readFileSync(SUPERGRAPH_PATH, 'utf8')),
       operationMetricsPlugin(metrics),
     ],
   });
