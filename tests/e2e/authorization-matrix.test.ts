@@ -311,7 +311,8 @@ describe('authorisation matrix', () => {
   });
 
   it.each(Object.entries(MATRIX))('%s', async (coordinate, entry) => {
-    expect(guardOf(requirements.get(coordinate)), `the supergraph's guard of ${coordinate}`).toBe(entry.guard);
+    // Soft: a wrong declaration and what it lets through are both reported.
+    expect.soft(guardOf(requirements.get(coordinate)), `the supergraph's guard of ${coordinate}`).toBe(entry.guard);
 
     const actual: Record<string, string> = {};
     for (const caller of CALLERS) actual[caller] = outcomeOf(await run(caller, entry), coordinate);
@@ -322,5 +323,29 @@ describe('authorisation matrix', () => {
       'x-api-key': partnerKey,
     });
     expect(errorCodes(adHoc)).toEqual(['PERSISTED_QUERY_NOT_IN_LIST']);
+  });
+});
+
+describe('the router checks what an operation selects, however it is written', () => {
+  it('a staff field inside a named fragment, under an alias, is refused whole, before any subgraph answers', async () => {
+    const response = await graphql(
+      routerUrl,
+      'query Sneaky { products(first: 1) { totalCount } ...Everything } fragment Everything on Query { all: orders(first: 1) { totalCount } }',
+      {},
+      headersOf.customer,
+    );
+    expect(response.status).toBe(403);
+    expect(errorCodes(response)).toEqual(['FORBIDDEN']);
+    expect(response.body.errors?.[0]?.extensions?.refusedFields).toEqual(['Query.orders']);
+    expect(response.body.errors?.[0]?.message).toBe(
+      'You may not use Query.orders: it needs the scope staff (you have customer).',
+    );
+    expect(response.body.data ?? null).toBeNull();
+  });
+
+  it('a signed-in field in an inline fragment asks an anonymous caller to sign in', async () => {
+    const response = await graphql(routerUrl, '{ me { ... on User { orders(first: 1) { totalCount } } } }');
+    expect(response.status).toBe(401);
+    expect(response.body.errors?.[0]?.message).toBe('Sign in to use User.orders.');
   });
 });
