@@ -92,7 +92,6 @@ export function verdictFor(identity: Identity, requirement: FieldRequirement | u
   return requirement.anyOf.some((scopes) => scopes.every((scope) => held.has(scope))) ? 'allowed' : 'FORBIDDEN';
 }
 
-/** `needs`: the scope sets that would have allowed the refused fields, e.g. `staff`. */
 // The schema may come from another copy of `graphql` than this module (the gateway's and
 // @apollo/subgraph's CommonJS beside this ESM): graphql's `isObjectType`-style checks would refuse
 // its types, so they are read by shape here, as router/src/limits.ts does.
@@ -112,6 +111,7 @@ function possibleTypesOf(schema: GraphQLSchema, type: SchemaType): readonly Sche
   return schema.getImplementations(type as never).objects as unknown as readonly SchemaType[]; // none for an object
 }
 
+/** `needs`: the scope sets that would have allowed the refused fields, e.g. `staff`. */
 export type Refusal = { code: 'UNAUTHENTICATED' | 'FORBIDDEN'; fields: string[]; needs: string[] };
 
 /**
