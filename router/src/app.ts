@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import {
@@ -19,6 +20,7 @@ import {
 import { GraphQLError } from 'graphql';
 import { type RouterConfig, subgraphUrl } from './config.ts';
 import type { RouterContext } from './context.ts';
+import { authorizationPlugin } from './edge/authorization.ts';
 import { identify } from './edge/identify.ts';
 import { introspectionPlugin } from './edge/introspection.ts';
 import { createOperationLimits } from './edge/limits.ts';
@@ -32,7 +34,7 @@ import {
 } from './edge/persisted-queries.ts';
 import { asksForPlayground, playgroundPlugin } from './edge/playground.ts';
 import { clientOf, createRateLimiter } from './edge/rate-limit.ts';
-import { createGateway } from './execution/gateway.ts';
+import { createGateway, SUPERGRAPH_PATH } from './execution/gateway.ts';
 import { createResilience } from './execution/resilience.ts';
 import { SUBGRAPH_NAMES, type SubgraphName } from './execution/subgraphs.ts';
 import { readinessRoute } from './ops/health.ts';
@@ -135,6 +137,7 @@ export async function startRouter(config: RouterConfig) {
       playgroundPlugin(),
       introspectionPlugin(config.INTROSPECTION),
       operationLimits.plugin,
+      authorizationPlugin(readFileSync(SUPERGRAPH_PATH, 'utf8')),
       operationMetricsPlugin(metrics),
     ],
   });

@@ -1,31 +1,117 @@
-import type { GraphQLError } from 'graphql';
+import { buildSchema, type OperationDefinitionNode, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { isPartner, isStaff, requireStaff, requireUser } from './authorization.ts';
+import {
+  authorizationError,
+  isPartner,
+  isStaff,
+  readAuthorizationRequirements,
+  refusedFields,
+  scopesOf,
+  signedInUser,
+  verdictFor,
+} from './authorization.ts';
 import { ANONYMOUS, type Identity } from './identity.ts';
 
 const partner: Identity = { kind: 'partner', partnerId: '0b7c6a1e-4f7e-4d8a-9a51-2f4b9c3d1e20' };
 const staff: Identity = { kind: 'user', userId: '7d0f9d4e-5a43-4a5e-9a52-3c1f2a7b9e10', role: 'STAFF' };
+const customer: Identity = { kind: 'user', userId: '1c2d3e4f-5a43-4a5e-9a52-3c1f2a7b9e10', role: 'CUSTOMER' };
 
-function codeOf(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return (error as GraphQLError).extensions.code;
-  }
-  return 'no error';
+// The directives are declared here as a subgraph imports them; only their names and arguments matter.
+const SDL = `
+  directive @authenticated on FIELD_DEFINITION
+  directive @requiresScopes(scopes: [[String!]!]!) on FIELD_DEFINITION
+  interface Named { name: String! }
+  type User implements Named { id: ID! name: String! orders: [Order!]! @authenticated }
+  type Robot implements Named { name: String! secret: String @requiresScopes(scopes: [["staff"]]) }
+  type Order { id: ID! note: String @requiresScopes(scopes: [["staff"], ["customer", "partner"]]) }
+  union Thing = User | Robot
+  type Query { me: User things: [Thing!]! named: [Named!]! }
+  type Mutation { archive(id: ID!): Boolean @requiresScopes(scopes: [["staff"]]) }
+`;
+const schema = buildSchema(SDL);
+const requirements = readAuthorizationRequirements(parse(SDL));
+
+function check(query: string, identity: Identity) {
+  const document = parse(query);
+  const operation = document.definitions.find((d) => d.kind === 'OperationDefinition') as OperationDefinitionNode;
+  return refusedFields(schema, document, operation, requirements, identity);
 }
 
-describe('authorization helpers', () => {
-  it('a partner is neither a user nor staff: FORBIDDEN, not asked to sign in', () => {
-    expect(codeOf(() => requireUser(partner))).toBe('FORBIDDEN');
-    expect(codeOf(() => requireStaff(partner))).toBe('FORBIDDEN');
-    expect(isStaff(partner)).toBe(false);
-    expect(isPartner(partner)).toBe(true);
+describe('scopes and verdicts', () => {
+  it('each caller has one scope: customer, staff or partner; anonymous none', () => {
+    expect(scopesOf(customer)).toEqual(['customer']);
+    expect(scopesOf(staff)).toEqual(['staff']);
+    expect(scopesOf(partner)).toEqual(['partner']);
+    expect(scopesOf(ANONYMOUS)).toEqual([]);
   });
 
-  it('an anonymous caller must sign in; staff pass', () => {
-    expect(codeOf(() => requireUser(ANONYMOUS))).toBe('UNAUTHENTICATED');
-    expect(requireStaff(staff)).toEqual({ userId: (staff as { userId: string }).userId, role: 'STAFF' });
-    expect(isPartner(staff)).toBe(false);
+  it('@authenticated: users pass; anonymous must sign in; a partner is not a user (FORBIDDEN)', () => {
+    const requirement = requirements.get('User.orders');
+    expect(requirement).toEqual({ authenticated: true, anyOf: [] });
+    expect(verdictFor(customer, requirement)).toBe('allowed');
+    expect(verdictFor(staff, requirement)).toBe('allowed');
+    expect(verdictFor(ANONYMOUS, requirement)).toBe('UNAUTHENTICATED');
+    expect(verdictFor(partner, requirement)).toBe('FORBIDDEN');
+  });
+
+  it('@requiresScopes: one whole set of scopes is needed; an unguarded field is open', () => {
+    const note = requirements.get('Order.note');
+    expect(note?.anyOf).toEqual([['staff'], ['customer', 'partner']]);
+    expect(verdictFor(staff, note)).toBe('allowed');
+    expect(verdictFor(customer, note)).toBe('FORBIDDEN'); // has customer, lacks partner
+    expect(verdictFor(partner, note)).toBe('FORBIDDEN');
+    expect(verdictFor(ANONYMOUS, note)).toBe('UNAUTHENTICATED');
+    expect(verdictFor(ANONYMOUS, requirements.get('Query.me'))).toBe('allowed');
+  });
+
+  it('a directive on a type is refused, not silently ignored', () => {
+    expect(() => readAuthorizationRequirements(parse('type Secret @authenticated { id: ID! }'))).toThrow(
+      /on its fields/,
+    );
+  });
+});
+
+describe('walking an operation', () => {
+  it('finds a guarded field behind a named fragment, an inline fragment and an alias', () => {
+    expect(check('{ me { ...F } } fragment F on User { id orders { id } }', ANONYMOUS)).toEqual({
+      code: 'UNAUTHENTICATED',
+      fields: ['User.orders'],
+      needs: [],
+    });
+    expect(check('{ things { ... on Robot { s: secret } } }', customer)).toEqual({
+      code: 'FORBIDDEN',
+      fields: ['Robot.secret'],
+      needs: ['staff'],
+    });
+    expect(check('{ things { ... on Robot { secret } } }', staff)).toBeNull();
+  });
+
+  it('checks only the operation that runs, and nothing for open fields', () => {
+    expect(check('query Open { me { id name } } mutation Shut { archive(id: "1") }', ANONYMOUS)).toBeNull();
+    expect(check('mutation { archive(id: "1") }', customer)?.fields).toEqual(['Mutation.archive']);
+  });
+
+  it('the error says who may and carries the HTTP status', () => {
+    const forbidden = authorizationError(check('mutation { archive(id: "1") }', customer)!, customer);
+    expect(forbidden.message).toBe('You may not use Mutation.archive: it needs the scope staff (you have customer).');
+    expect(forbidden.extensions).toMatchObject({
+      code: 'FORBIDDEN',
+      refusedFields: ['Mutation.archive'],
+      http: { status: 403 },
+    });
+    const partnerRefused = authorizationError(check('{ me { orders { id } } }', partner)!, partner);
+    expect(partnerRefused.message).toMatch(/^Partners may not use User.orders/);
+    const anonymous = authorizationError(check('{ me { orders { id } } }', ANONYMOUS)!, ANONYMOUS);
+    expect(anonymous.extensions).toMatchObject({ code: 'UNAUTHENTICATED', http: { status: 401 } });
+  });
+});
+
+describe('helpers', () => {
+  it('signedInUser names the user, and fails loudly (not as a client error) for anyone else', () => {
+    expect(signedInUser(staff)).toEqual({ userId: (staff as { userId: string }).userId, role: 'STAFF' });
+    expect(() => signedInUser(partner)).toThrow(/directive is missing/);
+    expect(isStaff(partner)).toBe(false);
+    expect(isPartner(partner)).toBe(true);
+    expect(isStaff(staff)).toBe(true);
   });
 });

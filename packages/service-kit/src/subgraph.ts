@@ -5,6 +5,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
+import { authorizationError, readAuthorizationRequirements, refusedFields } from './authorization.ts';
 import type { SubgraphSettings } from './config.ts';
 import { maskInternalError, requestError } from './errors.ts';
 import { closeServer, createHttpServer, graphqlHandler, listen, requestIdOf, sendJson } from './http.ts';
@@ -41,10 +42,9 @@ export async function startSubgraph<TContext extends RequestScope>(
 ): Promise<RunningSubgraph> {
   const { name, settings } = options;
   const logger = createLogger(name, settings.logLevel);
-  const schema = buildSubgraphSchema({
-    typeDefs: parse(readFileSync(options.schemaFile, 'utf8')),
-    resolvers: options.resolvers,
-  });
+  const typeDefs = parse(readFileSync(options.schemaFile, 'utf8'));
+  const schema = buildSubgraphSchema({ typeDefs, resolvers: options.resolvers });
+  const requirements = readAuthorizationRequirements(typeDefs);
   const apollo = new ApolloServer<TContext>({
     schema,
     includeStacktraceInErrorResponses: false,
@@ -53,7 +53,22 @@ export async function startSubgraph<TContext extends RequestScope>(
     formatError: (formatted, error) =>
       maskInternalError(formatted, () => logger.error({ err: error }, 'internal error in resolver')),
     // No Apollo Studio here: traces would only cost time on every request.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), refuseNulInStrings()],
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      refuseNulInStrings(),
+      // The unit enforces its own @authenticated / @requiresScopes, as the router does before planning,
+      // so a request that reaches it some other way with a valid identity is refused alike.
+      {
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ schema, document, operation, contextValue }) {
+              const refusal = refusedFields(schema, document, operation, requirements, contextValue.identity);
+              if (refusal) throw authorizationError(refusal, contextValue.identity);
+            },
+          };
+        },
+      },
+    ],
   });
   await apollo.start();
 

@@ -3,6 +3,7 @@ import { ApolloGateway, type GraphQLDataSourceProcessOptions, RemoteGraphQLDataS
 import { IDENTITY_HEADER, REQUEST_ID_HEADER } from '@commerce/service-kit';
 import { type RouterConfig, subgraphUrl } from '../config.ts';
 import type { RouterContext } from '../context.ts';
+import { supergraphForGateway } from '../edge/authorization.ts';
 import { SUBGRAPH_NAMES, type SubgraphName } from './subgraphs.ts';
 
 export const SUPERGRAPH_PATH = new URL('../../supergraph.graphql', import.meta.url);
@@ -34,7 +35,7 @@ export function createGateway(
 ): ApolloGateway {
   const known = new Set<string>(SUBGRAPH_NAMES);
   return new ApolloGateway({
-    supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'),
+    supergraphSdl: supergraphForGateway(readFileSync(SUPERGRAPH_PATH, 'utf8')),
     buildService: ({ name }) => {
       if (!known.has(name)) throw new Error(`The supergraph names a subgraph the router does not know: ${name}`);
       const fetcher = options.fetcher?.(name as SubgraphName);

@@ -1,4 +1,4 @@
-import { isStaff, requireStaff } from '@commerce/service-kit';
+import { isStaff } from '@commerce/service-kit';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { listProducts } from './use-cases/list-products.ts';
 import { archiveProduct, changeProductPrice, createProduct } from './use-cases/manage-products.ts';
@@ -13,18 +13,10 @@ export const resolvers: Resolvers = {
     categories: (_parent, _args, ctx) => ctx.db.category.findMany({ orderBy: { name: 'asc' } }),
   },
   Mutation: {
-    createProduct: (_parent, { input }, ctx) => {
-      requireStaff(ctx.identity);
-      return createProduct(ctx.db, input);
-    },
-    changeProductPrice: (_parent, { id, priceCents }, ctx) => {
-      requireStaff(ctx.identity);
-      return changeProductPrice(ctx.db, id, priceCents);
-    },
-    archiveProduct: (_parent, { id }, ctx) => {
-      requireStaff(ctx.identity);
-      return archiveProduct(ctx.db, id);
-    },
+    // Staff only: @requiresScopes in schema.graphql, enforced before a resolver runs.
+    createProduct: (_parent, { input }, ctx) => createProduct(ctx.db, input),
+    changeProductPrice: (_parent, { id, priceCents }, ctx) => changeProductPrice(ctx.db, id, priceCents),
+    archiveProduct: (_parent, { id }, ctx) => archiveProduct(ctx.db, id),
   },
   ProductConnection: {
     totalCount: (page) => page.totalCount(),

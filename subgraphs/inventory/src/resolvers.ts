@@ -1,14 +1,12 @@
-import { requireStaff } from '@commerce/service-kit';
+import { signedInUser } from '@commerce/service-kit';
 import { available, NO_STOCK } from './domain/stock.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { restock } from './use-cases/restock.ts';
 
 export const resolvers: Resolvers = {
   Mutation: {
-    restock: (_parent, { productId, quantity }, ctx) => {
-      const staff = requireStaff(ctx.identity);
-      return restock(ctx.db, productId, quantity, staff.userId);
-    },
+    restock: (_parent, { productId, quantity }, ctx) =>
+      restock(ctx.db, productId, quantity, signedInUser(ctx.identity).userId),
   },
   Product: {
     __resolveReference: (reference) => ({ id: reference.id }),

@@ -1,11 +1,10 @@
-import { clientError, requireUser } from '@commerce/service-kit';
+import { clientError, signedInUser } from '@commerce/service-kit';
 import { maySeeNotificationsOf } from './domain/notification.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { listNotifications } from './use-cases/find-notifications.ts';
 import { markNotificationRead } from './use-cases/mark-notification-read.ts';
 
 function authorise(identity: Parameters<typeof maySeeNotificationsOf>[0], userId: string) {
-  requireUser(identity);
   if (!maySeeNotificationsOf(identity, userId)) {
     throw clientError('FORBIDDEN', "Only staff may see another user's notifications.");
   }
@@ -13,7 +12,7 @@ function authorise(identity: Parameters<typeof maySeeNotificationsOf>[0], userId
 
 export const resolvers: Resolvers = {
   Mutation: {
-    markNotificationRead: (_parent, { id }, ctx) => markNotificationRead(ctx.db, requireUser(ctx.identity), id),
+    markNotificationRead: (_parent, { id }, ctx) => markNotificationRead(ctx.db, signedInUser(ctx.identity), id),
   },
   User: {
     __resolveReference: (reference) => ({ id: reference.id }),

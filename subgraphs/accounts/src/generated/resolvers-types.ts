@@ -83,9 +83,9 @@ export type IssuedPartnerKey = {
 
 export type Query = {
   __typename?: 'Query';
-  /** The signed-in user, or null for an anonymous caller. */
+  /** Anyone: the signed-in user, or null for an anonymous caller or a partner. */
   me?: Maybe<User>;
-  /** Staff: every partner client, newest first, revoked ones included. Errors: UNAUTHENTICATED, FORBIDDEN. */
+  /** Staff only: every partner client, newest first, revoked ones included. Errors: UNAUTHENTICATED, FORBIDDEN. */
   partnerClients: Array<PartnerClient>;
   /** The router's own lookup of an API key by its SHA-256 hash: the client, or null when unknown or revoked. Not part of the public API. */
   partnerClientByKeyHash?: Maybe<PartnerClient>;
@@ -98,13 +98,13 @@ export type QueryPartnerClientByKeyHashArgs = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Creates a customer account and signs it in. Errors: BAD_USER_INPUT (bad email, short password or name), CONFLICT (email taken). */
+  /** Anyone: creates a customer account and signs it in. Errors: BAD_USER_INPUT (bad email, short password or name), CONFLICT (email taken). */
   register: AuthPayload;
-  /** Signs in. Errors: UNAUTHENTICATED when the email or password is wrong (the same error for both). */
+  /** Anyone: signs in. Errors: UNAUTHENTICATED when the email or password is wrong (the same error for both). */
   login: AuthPayload;
-  /** Staff: issues an API key to a partner; the key is in the answer and never shown again. Errors: BAD_USER_INPUT (empty or long name), UNAUTHENTICATED, FORBIDDEN. */
+  /** Staff only: issues an API key to a partner; the key is in the answer and never shown again. Errors: BAD_USER_INPUT (empty or long name), UNAUTHENTICATED, FORBIDDEN. */
   createPartnerClient: IssuedPartnerKey;
-  /** Staff: revokes a partner's key for good; revoking twice is harmless. Errors: NOT_FOUND, UNAUTHENTICATED, FORBIDDEN. */
+  /** Staff only: revokes a partner's key for good; revoking twice is harmless. Errors: NOT_FOUND, UNAUTHENTICATED, FORBIDDEN. */
   revokePartnerClient: PartnerClient;
 };
 

@@ -77,11 +77,11 @@ export type CreateProductInput = {
 
 export type Query = {
   __typename?: 'Query';
-  /** A product by id; archived products are visible to staff only. */
+  /** Anyone: a product by id; archived products are visible to staff only. */
   product?: Maybe<Product>;
-  /** Active products ordered by SKU. `first` is 1 to 100 (default 20); `search` matches name, SKU or description. */
+  /** Anyone: active products ordered by SKU. `first` is 1 to 100 (default 20); `search` matches name, SKU or description. */
   products: ProductConnection;
-  /** Every category, by name. */
+  /** Anyone: every category, by name. */
   categories: Array<Category>;
 };
 
@@ -99,11 +99,11 @@ export type QueryProductsArgs = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Staff: adds a product to the catalog. Errors: BAD_USER_INPUT, CONFLICT (SKU taken). */
+  /** Staff only: adds a product to the catalog. Errors: BAD_USER_INPUT, CONFLICT (SKU taken), UNAUTHENTICATED, FORBIDDEN. */
   createProduct: Product;
-  /** Staff: sets a new price; orders already placed keep the price they were placed at. */
+  /** Staff only: sets a new price; orders already placed keep the price they were placed at. Errors: UNAUTHENTICATED, FORBIDDEN. */
   changeProductPrice: Product;
-  /** Staff: stops listing and selling a product. Archiving twice is harmless. */
+  /** Staff only: stops listing and selling a product. Archiving twice is harmless. Errors: UNAUTHENTICATED, FORBIDDEN. */
   archiveProduct: Product;
 };
 

@@ -41,7 +41,7 @@ export type Stock = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Staff: adds units received from a supplier. `quantity` is 1 to 1,000,000. Errors: BAD_USER_INPUT, FORBIDDEN. */
+  /** Staff only: adds units received from a supplier. `quantity` is 1 to 1,000,000. Errors: BAD_USER_INPUT, UNAUTHENTICATED, FORBIDDEN. */
   restock: Stock;
 };
 

@@ -61,9 +61,9 @@ export type PageInfo = {
 export type User = {
   __typename?: 'User';
   id: Scalars['ID']['output'];
-  /** The user's notifications, newest first. Only the user themself and staff may see them. */
+  /** Signed-in users: the user's notifications, newest first. Only the user themself and staff may see them (FORBIDDEN otherwise). */
   notifications: NotificationConnection;
-  /** How many in-app notifications the user has not read. */
+  /** Signed-in users: how many in-app notifications the user has not read. Only the user themself and staff (FORBIDDEN otherwise). */
   unreadNotificationCount: Scalars['Int']['output'];
 };
 
@@ -76,7 +76,7 @@ export type UserNotificationsArgs = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Marks one of your notifications read. Marking it again is harmless. Someone else's id is NOT_FOUND. */
+  /** Signed-in users: marks one of your notifications read. Marking it again is harmless. Someone else's id is NOT_FOUND. */
   markNotificationRead: Notification;
 };
 

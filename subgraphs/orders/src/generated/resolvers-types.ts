@@ -97,7 +97,7 @@ export type PageInfo = {
 export type User = {
   __typename?: 'User';
   id: Scalars['ID']['output'];
-  /** The user's orders, newest first. Only the user themself and staff may see them. `first` is 1 to 100 (default 20). */
+  /** Signed-in users: the user's orders, newest first. Only the user themself and staff may see them (FORBIDDEN otherwise). `first` is 1 to 100 (default 20). */
   orders: OrderConnection;
 };
 
@@ -114,9 +114,9 @@ export type Product = {
 
 export type Query = {
   __typename?: 'Query';
-  /** An order by id. A customer sees only their own: anyone else's id is NOT_FOUND. */
+  /** Signed-in users: an order by id. A customer sees only their own: anyone else's id is NOT_FOUND; staff see every order. */
   order?: Maybe<Order>;
-  /** Staff: every order, newest first, optionally only those in one status. */
+  /** Staff only: every order, newest first, optionally only those in one status. */
   orders: OrderConnection;
 };
 

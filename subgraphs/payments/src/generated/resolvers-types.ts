@@ -62,7 +62,7 @@ export type RefundStatus =
 export type Order = {
   __typename?: 'Order';
   id: Scalars['ID']['output'];
-  /** The payment for this order, if one was made. Visible to the order's customer and staff. */
+  /** Signed-in users: the payment for this order, if one was made. Visible to the order's customer and staff only (null for anyone else). */
   payment?: Maybe<Payment>;
 };
 
