@@ -3,7 +3,8 @@ import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { moduleReferences, uncheckableImports } from './support/imports.ts';
 
-// The layering rules of STYLE.md, checked rather than hoped for.
+// The layering rules (README, Layout): a unit never imports another unit's code, and its domain
+// rules do no I/O. Checked rather than hoped for.
 const root = resolve(import.meta.dirname, '..');
 const units = readdirSync(join(root, 'subgraphs'));
 

@@ -1,7 +1,7 @@
 /**
  * Composes the subgraphs' SDL into router/supergraph.graphql (committed).
- *   tsx router/scripts/compose.ts          write it
- *   tsx router/scripts/compose.ts --check  fail when composition fails or the committed file is stale
+ *   pnpm compose            write it (tsx router/scripts/compose.ts)
+ *   pnpm compose --check    fail when composition fails or the committed file is stale
  * The URLs written here are the defaults; the router takes each subgraph's URL from its config.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
