@@ -33,7 +33,9 @@ export default {
   // Stryker rewrites tsconfig.json through TypeScript's JavaScript API, which TypeScript 7 no longer
   // has; ours names no file outside the sandbox, so there is nothing to rewrite.
   tsconfigFile: '',
-  reporters: ['clear-text', 'progress', 'json', 'html'],
+  // event-recorder writes each mutant's result as it comes, so a run stopped early still reports.
+  reporters: ['clear-text', 'progress', 'json', 'html', 'event-recorder'],
+  eventReporter: { baseDir: '.run/mutation/events' },
   jsonReporter: { fileName: '.run/mutation/report.json' },
   htmlReporter: { fileName: '.run/mutation/report.html' },
 };

@@ -18,6 +18,7 @@ pnpm --silent --filter @commerce/prisma run db:generate
 export TEST_DATABASE_PREFIX=${MUTATION_DATABASE_PREFIX:-commerce_mutation_}
 export TEST_ROUTER_PORT=${MUTATION_ROUTER_PORT:-14100}
 
+rm -f .run/mutation/report.json # a run stopped early must not be reported with an older run's results
 started=$SECONDS
 pnpm exec stryker run stryker.config.mjs "$@"
 pnpm exec tsx scripts/mutation-report.ts --seconds $((SECONDS - started)) -- "$@"
