@@ -1,8 +1,8 @@
 /**
  * Generates resolver types from each subgraph's schema.graphql (GraphQL Code Generator, with its
  * federation support), so a resolver that drifts from its schema fails the typecheck.
- *   tsx scripts/codegen.ts          write subgraphs/<unit>/src/generated/resolvers-types.ts
- *   tsx scripts/codegen.ts --check  fail when a committed file is stale
+ *   pnpm codegen            write subgraphs/<unit>/src/generated/resolvers-types.ts (tsx scripts/codegen.ts)
+ *   pnpm codegen --check    fail when a committed file is stale
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

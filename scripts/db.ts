@@ -1,7 +1,9 @@
 /**
  * Runs one of prisma/'s database tasks (create, migrate, reset, generate, check-drift) for every
  * unit, with the database URLs the launcher uses: `commerce_<unit>`, or with --test
- * `commerce_test_<unit>`. POSTGRES_URL names the server (scripts/start.sh and test.sh set it).
+ * `<TEST_DATABASE_PREFIX><unit>` (default `commerce_test_`). POSTGRES_URL names the server
+ * (scripts/start.sh and test.sh find it and set it for their own run).
+ *   pnpm db:migrate                (tsx scripts/db.ts migrate)
  *   tsx scripts/db.ts check-drift --test
  */
 import { runPrismaTask } from './lib/databases.ts';
@@ -11,7 +13,7 @@ const [task] = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const test = process.argv.includes('--test');
 const postgresUrl = process.env.POSTGRES_URL;
 if (!task || !postgresUrl) {
-  console.error('usage: POSTGRES_URL=… tsx scripts/db.ts <create|migrate|reset|generate|check-drift> [--test]');
+  console.error('usage: POSTGRES_URL=… pnpm db:<create|migrate|reset|generate|check-drift> [--test]');
   process.exit(2);
 }
 runPrismaTask(`db:${task}`, {

@@ -40,7 +40,7 @@ if [ "${1:-}" = "--" ]; then
 fi
 
 step "generate Prisma clients" pnpm --silent --filter @commerce/prisma run db:generate
-step "format and lint (biome)" pnpm exec biome ci --colors=off .
+step "format and lint (biome; a warning fails too)" pnpm exec biome ci --colors=off --error-on-warnings .
 step "resolver types are fresh" pnpm exec tsx scripts/codegen.ts --check
 step "supergraph composes and is fresh" pnpm exec tsx router/scripts/compose.ts --check
 step "persisted-query manifest is valid and fresh" pnpm exec tsx router/scripts/persisted-queries.ts --check

@@ -1,7 +1,7 @@
 /**
  * Starts the system once for the whole test run: test databases reset to the committed
- * migrations and seeded, every subgraph and the router on their own ports (14000…), so a local
- * run on 4000 is left alone. Needs POSTGRES_URL and REDIS_URL (scripts/test.sh finds them).
+ * migrations and seeded, every subgraph and the router on their own ports (TEST_ROUTER_PORT,
+ * 14000… by default), so a local run on 4000 is left alone. Needs POSTGRES_URL and REDIS_URL (scripts/test.sh finds them).
  */
 import type { TestProject } from 'vitest/node';
 import { prepareDatabases } from '../scripts/lib/databases.ts';

@@ -2,8 +2,8 @@
  * Composes the subgraphs' SDL into router/supergraph.graphql, and prints the clients' view of it
  * (the API schema: no federation directives, no @inaccessible fields) into router/api-schema.graphql
  * for frontend code generators, since introspection is for staff only. Both are committed.
- *   tsx router/scripts/compose.ts          write them
- *   tsx router/scripts/compose.ts --check  fail when composition fails or a committed file is stale
+ *   pnpm compose            write them (tsx router/scripts/compose.ts)
+ *   pnpm compose --check    fail when composition fails or a committed file is stale
  * The URLs written here are the defaults; the router takes each subgraph's URL from its config.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -46,7 +46,7 @@ if (check) {
     ({ path, text }) => !existsSync(join(root, path)) || readFileSync(join(root, path), 'utf8') !== text,
   );
   if (stale.length > 0) {
-    console.error(`${stale.map(({ path }) => path).join(' and ')} stale. Run: pnpm exec tsx router/scripts/compose.ts`);
+    console.error(`${stale.map(({ path }) => path).join(' and ')} stale. Run: pnpm compose`);
     process.exit(1);
   }
   console.log(`supergraph and API schema up to date (${names.length} subgraphs)`);

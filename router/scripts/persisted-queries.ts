@@ -1,8 +1,8 @@
 /**
  * Writes router/persisted-query-manifest.json (committed): the operations partners may run, from
  * router/operations/*.graphql, each checked against the supergraph's public schema.
- *   tsx router/scripts/persisted-queries.ts          write it
- *   tsx router/scripts/persisted-queries.ts --check  fail when an operation is invalid or the file is stale
+ *   pnpm persisted-queries            write it (tsx router/scripts/persisted-queries.ts)
+ *   pnpm persisted-queries --check    fail when an operation is invalid or the file is stale
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,9 +38,7 @@ if (problems.length > 0) {
 const json = `${JSON.stringify(manifest, null, 2)}\n`;
 if (check) {
   if (!existsSync(target) || readFileSync(target, 'utf8') !== json) {
-    console.error(
-      'router/persisted-query-manifest.json is stale. Run: pnpm exec tsx router/scripts/persisted-queries.ts',
-    );
+    console.error('router/persisted-query-manifest.json is stale. Run: pnpm persisted-queries');
     process.exit(1);
   }
   console.log(`persisted-query manifest up to date (${manifest.operations.length} operations)`);

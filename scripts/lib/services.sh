@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Makes PostgreSQL and Redis available and exports POSTGRES_URL and REDIS_URL.
-# Sourced by scripts/start.sh and scripts/test.sh, which call ensure_services.
+# Sourced by scripts/start.sh, scripts/test.sh and scripts/mutation.sh, which call ensure_services.
 #
 # Each service is looked for in this order, independently for Postgres and for Redis:
 #   1. POSTGRES_URL / REDIS_URL already set: used as given if it answers, else an error.

@@ -1,6 +1,6 @@
 # Puts Node 24 and pnpm on PATH, installing them into .tools/ from the npm registry when the
 # machine lacks them (Node 20 is past its end of life; corepack cannot verify pnpm here).
-# Sourced by scripts/start.sh and scripts/test.sh.
+# Sourced by scripts/start.sh, scripts/test.sh and scripts/mutation.sh.
 NODE_MAJOR=24
 PNPM_VERSION=10.33.0
 ROOT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
