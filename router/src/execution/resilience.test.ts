@@ -22,12 +22,13 @@ const unavailable = (response: GraphQLResponse<unknown>): Unavailable[] =>
     .filter((extensions) => extensions.code === 'SUBGRAPH_UNAVAILABLE');
 
 describe('a subgraph that is down', () => {
-  it('answers within a second with the healthy subgraphs’ data and SUBGRAPH_UNAVAILABLE naming it', async () => {
-    const url = (await router({ INVENTORY_URL: await deadUrl() })).url;
+  it('answers without waiting out the timeout, with the healthy subgraphs’ data and SUBGRAPH_UNAVAILABLE naming it', async () => {
+    // A refused connection is known at once: the answer must not wait for the (long) timeout.
+    const url = (await router({ INVENTORY_URL: await deadUrl(), SUBGRAPH_TIMEOUT_MS: '20000' })).url;
 
     const started = performance.now();
     const shelf = await graphql<{ products: { edges: Array<{ node: { name: string; stock: unknown } }> } }>(url, SHELF);
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(performance.now() - started).toBeLessThan(10_000);
     expect(unavailable(shelf)).toEqual([
       { code: 'SUBGRAPH_UNAVAILABLE', serviceName: 'inventory', reason: 'connection' },
     ]);
