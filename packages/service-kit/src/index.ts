@@ -10,3 +10,4 @@ export * from './pagination.ts';
 export * from './prisma.ts';
 export * from './redis.ts';
 export * from './subgraph.ts';
+export * from './messaging/index.ts';
