@@ -43,8 +43,10 @@ const exited = (child: ChildProcess) =>
     ? Promise.resolve()
     : new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
-/** A redis-server of the test's own, append-only and fsync'd on every write, on a spare port. */
-export async function startPrivateRedis() {
+/** A redis-server of the test's own on a spare port; by default append-only, fsync'd on every write. */
+export async function startPrivateRedis(
+  settings: string[] = ['--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction'],
+) {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'msg-redis-'));
   let child: ChildProcess | undefined;
@@ -52,7 +54,7 @@ export async function startPrivateRedis() {
   const start = async () => {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction'],
+      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...settings],
       { stdio: 'ignore' },
     );
     await waitFor(`redis on ${port}`, async () => {
