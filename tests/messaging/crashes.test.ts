@@ -84,7 +84,11 @@ const priceChange = () =>
   });
 
 /** Commits `transactions` transactions of `perTransaction` events each; returns their ids. */
-async function emit(db: ReturnType<typeof connectCatalog>, transactions: number, perTransaction = 1): Promise<string[]> {
+async function emit(
+  db: ReturnType<typeof connectCatalog>,
+  transactions: number,
+  perTransaction = 1,
+): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < transactions; i++) {
     const events = Array.from({ length: perTransaction }, priceChange);

@@ -70,10 +70,16 @@ afterAll(async () => {
 const priceChange = (productId = randomUUID()) =>
   productPriceChanged.create({ productId, sku: 'MUG-01', priceCents: 900, previousPriceCents: 1000, currency: 'EUR' });
 
-const publish = (data: unknown, jobId: string) => ordersQueue.add('catalog.product.price-changed', data, eventJobOptions(jobId));
+const publish = (data: unknown, jobId: string) =>
+  ordersQueue.add('catalog.product.price-changed', data, eventJobOptions(jobId));
 
 const effectsOf = async (eventId: string) =>
-  (await db.$queryRawUnsafe<[{ n: number }]>('SELECT count(*)::int AS n FROM fixture_effects WHERE event_id = $1::uuid', eventId))[0].n;
+  (
+    await db.$queryRawUnsafe<[{ n: number }]>(
+      'SELECT count(*)::int AS n FROM fixture_effects WHERE event_id = $1::uuid',
+      eventId,
+    )
+  )[0].n;
 
 async function deadLetterOf(eventId: string) {
   return waitFor(`a dead letter for ${eventId}`, async () => {
@@ -135,8 +141,18 @@ describe('retries and dead letters', () => {
 
   it('a job dead-lettered by a worker that died before failing it is finished without running the handler again', async () => {
     const event = priceChange();
-    const deadLetters = new Queue<DeadLetterData>(deadLetterQueueName('orders'), { connection: redisConnection(redis.url), prefix });
-    const data = { envelope: event, error: 'boom', attemptsMade: 4, originalQueue: 'orders.events', originalJobId: event.id, failedAt: new Date().toISOString() };
+    const deadLetters = new Queue<DeadLetterData>(deadLetterQueueName('orders'), {
+      connection: redisConnection(redis.url),
+      prefix,
+    });
+    const data = {
+      envelope: event,
+      error: 'boom',
+      attemptsMade: 4,
+      originalQueue: 'orders.events',
+      originalJobId: event.id,
+      failedAt: new Date().toISOString(),
+    };
     await deadLetters.add('dead-letter', data, { jobId: deadLetterJobId(event.id) });
     await publish(event, event.id);
     await waitFor('the job to be failed', async () => (await ordersQueue.getJob(event.id))?.finishedOn);
@@ -165,14 +181,28 @@ describe('retries and dead letters', () => {
   });
 
   it('queue health shows each unit’s queue with its dead letters and how long the oldest job has waited', async () => {
-    const notifications = new Queue(eventQueueName('notifications'), { connection: redisConnection(redis.url), prefix });
-    await notifications.add('accounts.user.registered', {}, { ...eventJobOptions(randomUUID()), timestamp: Date.now() - 5000 });
+    const notifications = new Queue(eventQueueName('notifications'), {
+      connection: redisConnection(redis.url),
+      prefix,
+    });
+    await notifications.add(
+      'accounts.user.registered',
+      {},
+      { ...eventJobOptions(randomUUID()), timestamp: Date.now() - 5000 },
+    );
     const health = await admin.queueHealth();
     expect(health.map((queue) => queue.name)).toEqual([
-      'accounts.events', 'catalog.events', 'inventory.events', 'orders.events', 'payments.events', 'notifications.events',
+      'accounts.events',
+      'catalog.events',
+      'inventory.events',
+      'orders.events',
+      'payments.events',
+      'notifications.events',
     ]);
     const orders = health.find((queue) => queue.name === 'orders.events')!;
-    expect(orders.deadLettered).toBe((await admin.listDeadLetters({ first: 100, queue: 'orders.events' })).items.length);
+    expect(orders.deadLettered).toBe(
+      (await admin.listDeadLetters({ first: 100, queue: 'orders.events' })).items.length,
+    );
     expect(orders.failed).toBeGreaterThanOrEqual(3);
     const waiting = health.find((queue) => queue.name === 'notifications.events')!;
     expect(waiting).toMatchObject({ waiting: 1, active: 0 });

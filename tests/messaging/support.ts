@@ -23,7 +23,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -45,18 +49,25 @@ const exited = (child: ChildProcess) =>
 
 /** A redis-server of the test's own on a spare port; by default append-only, fsync'd on every write. */
 export async function startPrivateRedis(
-  settings: string[] = ['--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction'],
+  settings: string[] = [
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'always',
+    '--save',
+    '',
+    '--maxmemory-policy',
+    'noeviction',
+  ],
 ) {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'msg-redis-'));
   let child: ChildProcess | undefined;
   const url = `redis://127.0.0.1:${port}`;
   const start = async () => {
-    child = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...settings],
-      { stdio: 'ignore' },
-    );
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...settings], {
+      stdio: 'ignore',
+    });
     await waitFor(`redis on ${port}`, async () => {
       execFileSync('redis-cli', ['-p', String(port), 'ping'], { stdio: 'pipe' });
       return true;
@@ -106,7 +117,14 @@ export async function startPrivatePostgres() {
   asOwner('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
   const ctl = (...args: string[]) => asOwner('pg_ctl', ['-D', data, ...args]);
   const start = () =>
-    ctl('-l', path.join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start');
+    ctl(
+      '-l',
+      path.join(dir, 'log'),
+      '-w',
+      '-o',
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+      'start',
+    );
   start();
   return {
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
@@ -137,7 +155,9 @@ export async function createFixtureDatabase(unit: string, serverUrl = sharedPost
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
   const migrations = path.join(ROOT, 'prisma', unit, 'migrations');
-  for (const folder of readdirSync(migrations).filter((entry) => /^\d/.test(entry)).sort()) {
+  for (const folder of readdirSync(migrations)
+    .filter((entry) => /^\d/.test(entry))
+    .sort()) {
     await client.query(readFileSync(path.join(migrations, folder, 'migration.sql'), 'utf8'));
   }
   await client.end();

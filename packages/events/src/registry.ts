@@ -37,7 +37,10 @@ export function parseEvent(input: unknown): ParsedEvent {
   if (!isEventType(type)) return { ok: false, reason: `unknown event type "${type}"` };
   const definition = eventDefinitions[type];
   if (schemaVersion !== definition.schemaVersion) {
-    return { ok: false, reason: `${type}: unknown schema version ${schemaVersion} (known: ${definition.schemaVersion})` };
+    return {
+      ok: false,
+      reason: `${type}: unknown schema version ${schemaVersion} (known: ${definition.schemaVersion})`,
+    };
   }
   const parsed = definition.envelope.safeParse(input);
   if (!parsed.success) return { ok: false, reason: `${type}: ${describeIssues(parsed.error)}` };

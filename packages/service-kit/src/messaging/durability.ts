@@ -35,12 +35,18 @@ export async function checkRedisDurability(redis: Redis, logger: Logger): Promis
     );
   }
   if (appendOnly === false && rdbSave === '') {
-    warnings.push('Redis has neither append-only persistence nor snapshots: a Redis restart loses every queued job (set appendonly yes).');
+    warnings.push(
+      'Redis has neither append-only persistence nor snapshots: a Redis restart loses every queued job (set appendonly yes).',
+    );
   } else if (appendOnly === false) {
-    warnings.push(`Redis keeps only snapshots (save "${rdbSave}"): a crash loses the jobs queued since the last one (set appendonly yes).`);
+    warnings.push(
+      `Redis keeps only snapshots (save "${rdbSave}"): a crash loses the jobs queued since the last one (set appendonly yes).`,
+    );
   }
   if (maxmemoryPolicy !== null && maxmemoryPolicy !== 'noeviction') {
-    warnings.push(`Redis maxmemory-policy is ${maxmemoryPolicy}: under memory pressure it evicts queued jobs (set noeviction).`);
+    warnings.push(
+      `Redis maxmemory-policy is ${maxmemoryPolicy}: under memory pressure it evicts queued jobs (set noeviction).`,
+    );
   }
   for (const warning of warnings) logger.warn({ appendOnly, rdbSave, maxmemoryPolicy }, warning);
   return { appendOnly, rdbSave, maxmemoryPolicy, warnings };

@@ -226,8 +226,10 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const poll = setInterval(wake, pollIntervalMs);
   const prune = setInterval(() => {
     pool
-      .query("DELETE FROM outbox_events WHERE published_at < now() - make_interval(hours => $1)", [retentionHours])
-      .then((result) => result.rowCount && log.info({ deleted: result.rowCount }, 'outbox relay: pruned published rows'))
+      .query('DELETE FROM outbox_events WHERE published_at < now() - make_interval(hours => $1)', [retentionHours])
+      .then(
+        (result) => result.rowCount && log.info({ deleted: result.rowCount }, 'outbox relay: pruned published rows'),
+      )
       .catch((error) => log.warn({ err: error }, 'outbox relay: pruning failed'));
   }, options.pruneIntervalMs ?? 60_000);
 

@@ -25,8 +25,18 @@ export interface Workers {
 
 /** A unit's workers: its outbox relay and, when it consumes events, its consumers. */
 export async function startWorkers<Db extends TransactionalDb>(options: WorkersOptions<Db>): Promise<Workers> {
-  const common = { unit: options.unit, connection: options.connection, queuePrefix: options.queuePrefix, logger: options.logger };
-  const relay = await startRelay({ ...common, ...options.relay, databaseUrl: options.databaseUrl, routing: options.routing });
+  const common = {
+    unit: options.unit,
+    connection: options.connection,
+    queuePrefix: options.queuePrefix,
+    logger: options.logger,
+  };
+  const relay = await startRelay({
+    ...common,
+    ...options.relay,
+    databaseUrl: options.databaseUrl,
+    routing: options.routing,
+  });
   const consumers = options.consumers ? startConsumers({ ...common, ...options.consumers }) : undefined;
   return {
     relay,
