@@ -46,7 +46,7 @@ beforeAll(async () => {
     queuePrefix: prefix,
     logger: createLogger('dead-letter-test', 'silent'),
     attempts: 4,
-    backoff: { baseMs: 200, maxMs: 5000 },
+    backoff: { baseMs: 300, maxMs: 5000 },
     handlers: {
       'catalog.product.price-changed': async (event, tx) => {
         const { productId } = event.data;
@@ -88,7 +88,7 @@ async function deadLetterOf(eventId: string) {
   });
 }
 
-describe('retries and dead letters', () => {
+describe('retries and dead letters', { timeout: 90_000 }, () => {
   it('a poison message (fails validation) is dead-lettered at once, after one attempt, without reaching the handler', async () => {
     const jobId = randomUUID();
     const poison = { ...priceChange(), data: { productId: 'not-a-uuid' } };
@@ -111,10 +111,11 @@ describe('retries and dead letters', () => {
     const times = calls.get(event.data.productId)!;
     expect(times).toHaveLength(4);
     const gaps = times.slice(1).map((time, i) => time - times[i]!);
-    // Backoff 200 ms doubling, with jitter of at most half: [100–200], [200–400], [400–800] ms.
-    expect(gaps[0]).toBeGreaterThanOrEqual(90);
+    // Backoff 300 ms doubling, with jitter of at most half: [150–300], [300–600], [600–1200] ms.
+    expect(gaps[0]).toBeGreaterThanOrEqual(140);
+    expect(gaps[1]).toBeGreaterThanOrEqual(290);
+    expect(gaps[2]).toBeGreaterThanOrEqual(590);
     expect(gaps[2]!).toBeGreaterThan(gaps[0]!);
-    expect(gaps[2]).toBeGreaterThanOrEqual(390);
     expect(await effectsOf(event.id)).toBe(0);
 
     behaviour.delete(event.data.productId); // the fix
