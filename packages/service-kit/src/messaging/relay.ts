@@ -239,7 +239,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       stopped = true;
       clearInterval(poll);
       clearInterval(prune);
-      await draining;
+      while (draining) await draining;
       listenerClosed?.();
       await listener?.end().catch(() => {});
       await listening;
