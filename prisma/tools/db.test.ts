@@ -90,7 +90,7 @@ test('check-drift fails, naming the unit and the missing column, when schema.pri
   }
 });
 
-test('reset empties the database and applies the migrations again', async () => {
+test('reset empties the database and applies the migrations again', { timeout: allUnitsTimeout }, async () => {
   expect((await dbTool(['migrate', 'catalog'])).exitCode).toBe(0);
   await query(catalogDatabase, "INSERT INTO categories (id, slug, name) VALUES (gen_random_uuid(), 'tea', 'Tea')");
 

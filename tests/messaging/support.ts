@@ -197,7 +197,8 @@ export function startFixture(name: string, env: Record<string, string>) {
     child,
     lines,
     stderr: () => stderr,
-    ready: () => waitFor(`fixture ${name} to start (stderr: ${stderr})`, async () => lines.includes('ready')),
+    // Loading tsx, BullMQ and Prisma takes a second, or a minute on a machine at load 40.
+    ready: () => waitFor(`fixture ${name} to start (stderr: ${stderr})`, async () => lines.includes('ready'), 120_000),
     exited: () => exited(child),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
