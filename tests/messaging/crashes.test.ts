@@ -172,6 +172,27 @@ describe('messaging under crashes', { timeout: 300_000 }, () => {
     },
   );
 
+  it('SIGTERM to a consumer mid-job: it finishes the job before exiting, so the effect is there once and nothing stalls', async () => {
+    const consumer = start('consumer', { FIXTURE_DELAY_MS: '1500' });
+    await Promise.all([consumer.ready(), start('relay').ready()]);
+    const queue = new Queue(eventQueueName('orders'), { connection: redisConnection(redis.url), prefix });
+    try {
+      const ids = await emit(catalog, 1);
+      await waitFor('the job to be taken', async () => (await queue.getActiveCount()) === 1);
+      consumer.child.kill('SIGTERM');
+      await consumer.exited();
+      expect(consumer.child.exitCode).toBe(0);
+      expect(await queue.getJobCounts('completed', 'active', 'waiting')).toEqual({
+        completed: 1,
+        active: 0,
+        waiting: 0,
+      });
+      expect([...(await effectCounts())]).toEqual([[ids[0], 1]]);
+    } finally {
+      await queue.close();
+    }
+  });
+
   it('Redis restarted while events flow, with a backlog queued in it: none lost, none applied twice', async () => {
     await Promise.all([start('consumer', { FIXTURE_DELAY_MS: '200' }).ready(), start('relay').ready()]);
     const flowing = (async () => {
