@@ -23,8 +23,12 @@ function dbTool(args: string[], { root = prismaRoot, env = process.env } = {}) {
 }
 
 const lines = (text: string) => text.trim().split('\n');
+// A tool run over all six units replays every migration: minutes, not seconds, on a busy machine.
+const allUnitsTimeout = 180_000;
 
-test('migrate on fresh databases applies every migration; migrate status then finds each up to date', async () => {
+test('migrate on fresh databases applies every migration; migrate status then finds each up to date', {
+  timeout: allUnitsTimeout,
+}, async () => {
   const migrate = await dbTool(['migrate']);
   expect(migrate.exitCode, migrate.stderr).toBe(0);
   expect(lines(migrate.stdout)).toEqual(
@@ -54,13 +58,15 @@ test('create makes a missing database and leaves an existing one alone', async (
   expect(second.stdout.trim()).toBe(`accounts: database ${name} exists`);
 });
 
-test('check-drift passes for every unit on the committed migrations', async () => {
+test('check-drift passes for every unit on the committed migrations', { timeout: allUnitsTimeout }, async () => {
   const check = await dbTool(['check-drift']);
   expect(check.exitCode, check.stderr).toBe(0);
   expect(lines(check.stdout)).toEqual(units.map((unit) => `${unit.name}: migrations match ${unit.name}/schema.prisma`));
 });
 
-test('check-drift fails, naming the unit and the missing column, when schema.prisma is ahead of the migrations', async () => {
+test('check-drift fails, naming the unit and the missing column, when schema.prisma is ahead of the migrations', {
+  timeout: allUnitsTimeout,
+}, async () => {
   // A copy of the prisma folder whose catalog schema gained a column no migration creates.
   const copy = await mkdtemp(path.join(tmpdir(), 'commerce-prisma-drift-'));
   try {
@@ -84,7 +90,7 @@ test('check-drift fails, naming the unit and the missing column, when schema.pri
   }
 });
 
-test('reset empties the database and applies the migrations again', async () => {
+test('reset empties the database and applies the migrations again', { timeout: allUnitsTimeout }, async () => {
   expect((await dbTool(['migrate', 'catalog'])).exitCode).toBe(0);
   await query(catalogDatabase, "INSERT INTO categories (id, slug, name) VALUES (gen_random_uuid(), 'tea', 'Tea')");
 

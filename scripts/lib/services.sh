@@ -4,8 +4,12 @@
 #
 # Each service is looked for in this order, independently for Postgres and for Redis:
 #   1. POSTGRES_URL / REDIS_URL already set: used as given if it answers, else an error.
-#   2. A server already answering on 127.0.0.1:5432 / 127.0.0.1:6379.
-#   3. Installed but stopped: the Debian cluster (pg_ctlcluster) / redis-server is started.
+#   2. Postgres: a server already answering on 127.0.0.1:5432.
+#      Redis: with redis-server installed, the project's own Redis on 127.0.0.1:6390 (started
+#      when not running, reused when it is): BullMQ's queues need append-only persistence and
+#      maxmemory-policy noeviction, which a shared Redis may not have (and must not be changed).
+#      Without redis-server: a server already answering on 127.0.0.1:6379.
+#   3. Postgres installed but stopped: the Debian cluster (pg_ctlcluster) is started.
 #   4. Not installed, and root on Debian/Ubuntu: installed with apt-get, then started.
 #   5. A Docker engine: `docker compose up -d postgres|redis` from the repo's docker-compose.yml.
 #   6. Otherwise: an error that says what to install.
@@ -23,6 +27,8 @@ SVC_ROOT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SVC_WAIT_SECONDS=${SVC_WAIT_SECONDS:-30}
 SVC_DEV_PG_PASSWORD=postgres
 SVC_APT_UPDATED=
+SVC_PROJECT_REDIS_PORT=${SVC_PROJECT_REDIS_PORT:-6390}
+SVC_PROJECT_REDIS_DIR=${SVC_PROJECT_REDIS_DIR:-$SVC_ROOT_DIR/.run/redis}
 
 ensure_services() {
   svc_ensure_postgres || return 1
@@ -391,18 +397,21 @@ svc_ensure_redis() {
     svc_use_env_url redis REDIS_URL svc_redis_answers
     return
   fi
+  if svc_have redis-server; then
+    svc_start_project_redis || return 1
+    export REDIS_URL
+    return
+  fi
   REDIS_URL=redis://127.0.0.1:6379
   if svc_redis_answers "$REDIS_URL" 2>/dev/null; then
-    svc_say "redis: already running at 127.0.0.1:6379"
+    svc_say "redis: already running at 127.0.0.1:6379 (processes warn at start if it would lose or evict queued jobs)"
   elif svc_port_open 127.0.0.1 6379; then
     svc_fail "redis: something on 127.0.0.1:6379 does not answer PING without a password: set REDIS_URL"
     return 1
-  elif svc_have redis-server; then
-    svc_start_redis || return 1
   elif svc_can_apt_install; then
     svc_say "redis: not installed; installing redis-server with apt-get"
     svc_apt_install redis-server || return 1
-    svc_start_redis "installed, " || return 1
+    svc_start_project_redis "installed, " || return 1
   elif svc_have_docker; then
     svc_compose_up redis || return 1
     svc_wait_for "redis at 127.0.0.1:6379" svc_redis_answers "$REDIS_URL" || return 1
@@ -414,22 +423,27 @@ svc_ensure_redis() {
   export REDIS_URL
 }
 
-# Starts redis-server as a throwaway cache: no persistence, localhost only, files in .run/redis.
-svc_start_redis() { # svc_start_redis [MESSAGE-PREFIX]
-  local dir="$SVC_ROOT_DIR/.run/redis"
-  # After apt-get install, the package's own service may be running already (where allowed).
+# The project's own Redis, for queues: append-only (fsync every second), noeviction, localhost
+# only, daemonized, files in .run/redis. Reused when it already answers on its port.
+svc_start_project_redis() { # svc_start_project_redis [MESSAGE-PREFIX]
+  local port=$SVC_PROJECT_REDIS_PORT dir=$SVC_PROJECT_REDIS_DIR
+  REDIS_URL=redis://127.0.0.1:$port
   if svc_redis_answers "$REDIS_URL" 2>/dev/null; then
-    svc_say "redis: ${1:-}running at 127.0.0.1:6379"
+    svc_say "redis: ${1:-}project Redis running at 127.0.0.1:$port"
     return
   fi
+  if svc_port_open 127.0.0.1 "$port"; then
+    svc_fail "redis: something on 127.0.0.1:$port (the project Redis's port) does not answer PING: stop it or set REDIS_URL"
+    return 1
+  fi
   mkdir -p "$dir" || return 1
-  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
-    --dir "$dir" --logfile "$dir/redis.log" >/dev/null || {
+  redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --appendonly yes --appendfsync everysec \
+    --maxmemory-policy noeviction --dir "$dir" --logfile "$dir/redis.log" --pidfile "$dir/redis.pid" >/dev/null || {
     svc_fail "redis: redis-server did not start (log: $dir/redis.log)"
     return 1
   }
-  svc_wait_for "redis at 127.0.0.1:6379 (log: $dir/redis.log)" svc_redis_answers "$REDIS_URL" || return 1
-  svc_say "redis: ${1:-}started at 127.0.0.1:6379"
+  svc_wait_for "redis at 127.0.0.1:$port (log: $dir/redis.log)" svc_redis_answers "$REDIS_URL" || return 1
+  svc_say "redis: ${1:-}started the project Redis at 127.0.0.1:$port (append-only, noeviction, data in $dir)"
 }
 
 # AUTH with the URL's credentials if any, then PING, with Node's built-ins. Not redis-cli:

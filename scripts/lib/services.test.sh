@@ -83,11 +83,17 @@ dead_pg_url_named() {
     ! says "$pg_password"
 }
 dead_redis_url_named() { failed_saying "error: REDIS_URL (redis://127.0.0.1:$dead_port) does not answer"; }
-# (c) without URLs, the servers running on localhost are found.
+# (c) without URLs, the servers running on localhost are found; with redis-server installed,
+# Redis is the project's own (append-only, noeviction) on 6390, not the shared one on 6379.
 running_servers_found() {
-  succeeded && says "==> postgres: already running at 127.0.0.1:5432" &&
-    says "==> redis: already running at 127.0.0.1:6379" &&
-    says "exported POSTGRES_URL=$local_pg REDIS_URL=redis://127.0.0.1:6379"
+  if svc_have redis-server; then
+    succeeded && says "==> postgres: already running at 127.0.0.1:5432" &&
+      says "project Redis" && says "exported POSTGRES_URL=$local_pg REDIS_URL=redis://127.0.0.1:6390"
+  else
+    succeeded && says "==> postgres: already running at 127.0.0.1:5432" &&
+      says "==> redis: already running at 127.0.0.1:6379" &&
+      says "exported POSTGRES_URL=$local_pg REDIS_URL=redis://127.0.0.1:6379"
+  fi
 }
 
 for mode in "" --no-psql; do
@@ -105,6 +111,43 @@ for mode in "" --no-psql; do
   running && run ${mode:+"$mode"}
   check "running servers are found$label" running_servers_found
 done
+
+# One Redis command on 127.0.0.1:PORT, printing the reply's lines (Node's built-ins only).
+redis_command() { # redis_command PORT ARG...
+  node - "$@" <<'JS'
+const [port, ...args] = process.argv.slice(2);
+const socket = require('node:net').connect({ host: '127.0.0.1', port: Number(port) });
+socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
+socket.on('data', (data) => { console.log(String(data).split('\r\n').filter((l) => !/^[*$]/.test(l)).join(' ').trim()); socket.end(); });
+socket.on('error', () => process.exit(0));
+setTimeout(() => process.exit(0), 2000).unref();
+JS
+}
+
+# (d) the project Redis is started with persistence and noeviction, and reused once running.
+if svc_have redis-server; then
+  spare_port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+  spare_dir=$(mktemp -d)
+  project_redis() {
+    output=$(SVC_PROJECT_REDIS_PORT=$spare_port SVC_PROJECT_REDIS_DIR=$spare_dir bash -c \
+      'source scripts/lib/services.sh && svc_start_project_redis && echo "REDIS_URL=$REDIS_URL"' 2>&1)
+    status=$?
+  }
+  project_redis
+  persistent_redis_started() {
+    succeeded && says "started the project Redis at 127.0.0.1:$spare_port" && says "REDIS_URL=redis://127.0.0.1:$spare_port" &&
+      [ "$(redis_command "$spare_port" CONFIG GET appendonly)" = "appendonly yes" ] &&
+      [ "$(redis_command "$spare_port" CONFIG GET maxmemory-policy)" = "maxmemory-policy noeviction" ] &&
+      [ "$(redis_command "$spare_port" CONFIG GET bind)" = "bind 127.0.0.1" ] &&
+      [ "$(redis_command "$spare_port" CONFIG GET dir)" = "dir $spare_dir" ]
+  }
+  check "the project Redis is started append-only, noeviction, on 127.0.0.1, files in its folder" persistent_redis_started
+  project_redis
+  reused_redis() { succeeded && says "project Redis running at 127.0.0.1:$spare_port" && ! says "started"; }
+  check "a running project Redis is reused" reused_redis
+  redis_command "$spare_port" SHUTDOWN NOSAVE >/dev/null
+  rm -rf "$spare_dir"
+fi
 
 masked_url() {
   output=$(svc_mask_url "postgresql://app:s3cr%40t@db:5432/app?sslmode=require") status=

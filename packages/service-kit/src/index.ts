@@ -7,6 +7,7 @@ export * from './identity.ts';
 export * from './input-strings.ts';
 export * from './loaders.ts';
 export * from './logger.ts';
+export * from './messaging/index.ts';
 export * from './pagination.ts';
 export * from './prisma.ts';
 export * from './redis.ts';

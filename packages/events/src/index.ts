@@ -1,0 +1,4 @@
+export * from './define-event.ts';
+export * from './envelope.ts';
+export * from './events.ts';
+export * from './registry.ts';

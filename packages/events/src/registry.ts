@@ -1,0 +1,70 @@
+import type { z } from 'zod';
+import type { EnvelopeOf } from './define-event.ts';
+import { envelopeSchema, type UnitName } from './envelope.ts';
+import { productArchived, productCreated, productPriceChanged, stockChanged, userRegistered } from './events.ts';
+
+/** Every event type the system knows, by name. Adding one: define it in events.ts, list it here. */
+export const eventDefinitions = {
+  [productCreated.type]: productCreated,
+  [productPriceChanged.type]: productPriceChanged,
+  [productArchived.type]: productArchived,
+  [userRegistered.type]: userRegistered,
+  [stockChanged.type]: stockChanged,
+} as const;
+
+type Definitions = typeof eventDefinitions;
+export type EventType = keyof Definitions;
+/** The envelope of one event type, its data typed by that type's schema. */
+export type EventOf<T extends EventType> = EnvelopeOf<T, z.infer<Definitions[T]['data']>>;
+/** Any event of the system (a union discriminated by `type`). */
+export type CommerceEvent = { [T in EventType]: EventOf<T> }[EventType];
+
+export type ParsedEvent = { ok: true; event: CommerceEvent } | { ok: false; reason: string };
+
+export function isEventType(type: string): type is EventType {
+  return Object.hasOwn(eventDefinitions, type);
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(envelope)'}: ${issue.message}`).join('; ');
+}
+
+/** Checks anything (a queue job's data, a row's jsonb) against the envelope and its type's schema. */
+export function parseEvent(input: unknown): ParsedEvent {
+  const envelope = envelopeSchema.safeParse(input);
+  if (!envelope.success) return { ok: false, reason: `not an event envelope: ${describeIssues(envelope.error)}` };
+  const { type, schemaVersion } = envelope.data;
+  if (!isEventType(type)) return { ok: false, reason: `unknown event type "${type}"` };
+  const definition = eventDefinitions[type];
+  if (schemaVersion !== definition.schemaVersion) {
+    return {
+      ok: false,
+      reason: `${type}: unknown schema version ${schemaVersion} (known: ${definition.schemaVersion})`,
+    };
+  }
+  const parsed = definition.envelope.safeParse(input);
+  if (!parsed.success) return { ok: false, reason: `${type}: ${describeIssues(parsed.error)}` };
+  return { ok: true, event: parsed.data as CommerceEvent };
+}
+
+/**
+ * Which units consume which event types: the relay adds each event to the queue of every unit
+ * listed for its type. A type with no unit (stock changed) reaches no queue; it is still
+ * published on Redis pub/sub when a relay is given a channel publisher (for subscriptions).
+ */
+export const eventSubscribers: { readonly [T in EventType]: readonly UnitName[] } = {
+  'catalog.product.created': ['orders', 'inventory'],
+  'catalog.product.price-changed': ['orders', 'inventory'],
+  'catalog.product.archived': ['orders', 'inventory'],
+  'accounts.user.registered': ['notifications'],
+  'inventory.stock.changed': [],
+};
+
+export type EventRouting = { readonly [type: string]: readonly UnitName[] | undefined };
+
+/** The event types a unit consumes, from the routing table. */
+export function typesConsumedBy(unit: UnitName, routing: EventRouting = eventSubscribers): string[] {
+  return Object.entries(routing)
+    .filter(([, units]) => units?.includes(unit))
+    .map(([type]) => type);
+}

@@ -1,0 +1,184 @@
+import { type EventOf, type EventType, parseEvent, type UnitName } from '@commerce/events';
+import { type ConnectionOptions, type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import type { Logger } from '../logger.ts';
+import { jitteredBackoff } from './backoff.ts';
+import type { SqlExecutor } from './outbox.ts';
+import {
+  type DeadLetterData,
+  deadLetterJobId,
+  deadLetterQueueName,
+  defaultQueuePrefix,
+  eventQueueName,
+  jitteredBackoffType,
+} from './queues.ts';
+
+/** Thrown by a handler for an event that can never be applied: dead-lettered at once, not retried. */
+export class PermanentError extends Error {
+  override name = 'PermanentError';
+}
+
+/** A unit's Prisma client, or anything with the same interactive `$transaction(fn)`. */
+// biome-ignore lint/suspicious/noExplicitAny: Prisma's $transaction is overloaded per generated client
+export type TransactionalDb = { $transaction: (...args: any[]) => Promise<any> };
+
+/** The transaction client a db's `$transaction(fn)` hands to fn (Prisma's last overload). */
+export type TransactionClientOf<Db> = Db extends {
+  // biome-ignore lint/suspicious/noExplicitAny: matched, not used
+  $transaction(work: (tx: infer Tx) => Promise<any>, ...rest: any[]): Promise<any>;
+}
+  ? Tx
+  : never;
+
+/** What a unit does with each event type it consumes, inside the transaction that records it. */
+export type EventHandlers<Tx> = { [T in EventType]?: (event: EventOf<T>, tx: Tx) => Promise<void> };
+
+export type ConsumerOutcome = 'applied' | 'duplicate' | 'retrying' | 'dead-lettered';
+
+export interface ConsumersOptions<Db extends TransactionalDb> {
+  unit: UnitName;
+  db: Db;
+  handlers: EventHandlers<TransactionClientOf<Db>>;
+  connection: ConnectionOptions;
+  queuePrefix?: string;
+  logger: Logger;
+  /** Jobs of this unit's queue run at once (default 4): the queue's own bulkhead. */
+  concurrency?: number;
+  /** Tries before a transient failure is dead-lettered (default 8). */
+  attempts?: number;
+  /** Retry delays: exponential from baseMs, capped at maxMs, with jitter (default 500 ms, 60 s). */
+  backoff?: { baseMs: number; maxMs: number };
+  /** BullMQ's stalled-job recovery (a worker that died mid-job): defaults 30 s, 30 s, 2. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  maxStalledCount?: number;
+  /** Metrics hook, per job; lagMs runs from the event's occurredAt. */
+  onProcessed?: (outcome: { type: string; outcome: ConsumerOutcome; lagMs: number }) => void;
+  /** Fault injection for tests only: runs after the effect committed, before the job completes. */
+  faults?: { afterCommit?: (eventId: string) => void | Promise<void> };
+}
+
+export interface Consumers {
+  /** Finishes the jobs in hand (or hands them back when they outlast BullMQ's lock) and stops. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs a unit's event handlers on its queue. Per job: the envelope is validated (an invalid one is
+ * dead-lettered at once); then, in one transaction, the event id goes into inbox_events and the
+ * handler runs, so an event already recorded is skipped and a redelivery changes nothing.
+ * Transient errors are retried with jittered exponential backoff; after the last attempt, or at
+ * once for a PermanentError, the job is dead-lettered.
+ */
+export function startConsumers<Db extends TransactionalDb>(options: ConsumersOptions<Db>): Consumers {
+  const { unit, db, handlers, logger } = options;
+  const prefix = options.queuePrefix ?? defaultQueuePrefix;
+  const attempts = options.attempts ?? 8;
+  const backoff = options.backoff ?? { baseMs: 500, maxMs: 60_000 };
+  const queueName = eventQueueName(unit);
+  const log = logger.child({ component: 'event-consumer', unit });
+
+  const deadLetters = new Queue<DeadLetterData>(deadLetterQueueName(unit), { connection: options.connection, prefix });
+  deadLetters.on('error', (error) => log.warn({ err: error }, 'dead-letter queue: Redis error'));
+
+  /**
+   * Adds the dead-letter job BEFORE the original is finished as failed, under an id derived from
+   * the original's: a crash in between leaves the original to be redelivered, and the redo adds
+   * nothing (BullMQ keeps the first job of an id).
+   */
+  async function deadLetter(job: Job, error: string, attemptsMade: number): Promise<UnrecoverableError> {
+    await deadLetters.add(
+      'dead-letter',
+      {
+        envelope: job.data,
+        error,
+        attemptsMade,
+        originalQueue: queueName,
+        originalJobId: job.id as string,
+        failedAt: new Date().toISOString(),
+      },
+      { jobId: deadLetterJobId(job.id as string) },
+    );
+    log.error({ jobId: job.id, error, attemptsMade }, 'event dead-lettered');
+    return new UnrecoverableError(error);
+  }
+
+  const lag = (job: Job) => {
+    const occurredAt = Date.parse((job.data as { occurredAt?: string })?.occurredAt ?? '');
+    return Number.isNaN(occurredAt) ? 0 : Date.now() - occurredAt;
+  };
+  const report = (job: Job, outcome: ConsumerOutcome) =>
+    options.onProcessed?.({ type: job.name, outcome, lagMs: lag(job) });
+
+  async function process(job: Job): Promise<void> {
+    const jobId = job.id as string;
+    // Dead-lettered already, by a worker that died before finishing the job: finish it now.
+    if (await deadLetters.getJob(deadLetterJobId(jobId))) throw new UnrecoverableError('dead-lettered already');
+
+    const parsed = parseEvent(job.data);
+    if (!parsed.ok) {
+      report(job, 'dead-lettered');
+      throw await deadLetter(job, `invalid event: ${parsed.reason}`, job.attemptsMade + 1);
+    }
+    const event = parsed.event;
+    const handler = handlers[event.type] as ((event: unknown, tx: unknown) => Promise<void>) | undefined;
+    if (!handler) {
+      report(job, 'dead-lettered');
+      throw await deadLetter(job, `${unit} has no handler for ${event.type}`, job.attemptsMade + 1);
+    }
+
+    let applied: boolean;
+    try {
+      applied = await db.$transaction(async (tx: SqlExecutor) => {
+        const recorded = await tx.$executeRawUnsafe(
+          'INSERT INTO inbox_events (event_id, type) VALUES ($1::uuid, $2) ON CONFLICT (event_id) DO NOTHING',
+          event.id,
+          event.type,
+        );
+        if (recorded === 0) return false; // applied before: the inbox row and the effect committed together
+        await handler(event, tx);
+        return true;
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const attemptsMade = job.attemptsMade + 1;
+      if (error instanceof PermanentError || attemptsMade >= attempts) {
+        report(job, 'dead-lettered');
+        throw await deadLetter(job, message, attemptsMade);
+      }
+      report(job, 'retrying');
+      log.warn({ jobId, type: event.type, attemptsMade, err: error }, 'event handler failed; will retry');
+      throw error;
+    }
+    await options.faults?.afterCommit?.(event.id);
+    report(job, applied ? 'applied' : 'duplicate');
+  }
+
+  const worker = new Worker(queueName, process, {
+    connection: options.connection,
+    prefix,
+    concurrency: options.concurrency ?? 4,
+    lockDuration: options.lockDurationMs ?? 30_000,
+    stalledInterval: options.stalledIntervalMs ?? 30_000,
+    maxStalledCount: options.maxStalledCount ?? 2,
+    settings: {
+      backoffStrategy: (retry, type) =>
+        type === jitteredBackoffType ? jitteredBackoff(retry, backoff.baseMs, backoff.maxMs) : backoff.baseMs,
+    },
+  });
+  worker.on('error', (error) => log.warn({ err: error }, 'event consumer: Redis error'));
+  // A job BullMQ failed without our processor (stalled too often) still goes to dead letters.
+  worker.on('failed', (job, error) => {
+    if (!job || error instanceof UnrecoverableError || error.name === 'UnrecoverableError') return;
+    if (job.attemptsMade < job.opts.attempts! && !error.message.includes('stalled')) return;
+    deadLetter(job, error.message, job.attemptsMade).catch((failure) =>
+      log.error({ err: failure, jobId: job.id }, 'could not dead-letter a failed job'),
+    );
+  });
+
+  return {
+    async stop() {
+      await worker.close();
+      await deadLetters.close();
+    },
+  };
+}

@@ -1,0 +1,250 @@
+import { type EventRouting, eventSubscribers, type UnitName } from '@commerce/events';
+import { type ConnectionOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import pg from 'pg';
+import type { Logger } from '../logger.ts';
+import { defaultQueuePrefix, eventJobOptions, eventQueueName } from './queues.ts';
+
+export interface PublishedEvent {
+  id: string;
+  type: string;
+  /** The queues it was added to (none for a type nobody consumes). */
+  queues: string[];
+  /** From the emitting transaction's start (the row's created_at) to the relay's add. */
+  lagMs: number;
+}
+
+export interface RelayOptions {
+  unit: UnitName;
+  /** The unit's own database, where its outbox_events table is. */
+  databaseUrl: string;
+  /** BullMQ's Redis connection (see redisConnection). */
+  connection: ConnectionOptions;
+  queuePrefix?: string;
+  routing?: EventRouting;
+  logger: Logger;
+  /** The safety net when a notification is missed (default 1,000 ms). */
+  pollIntervalMs?: number;
+  batchSize?: number;
+  /** Published rows older than this are deleted (default 7 days). */
+  retentionHours?: number;
+  pruneIntervalMs?: number;
+  /**
+   * Also PUBLISH each event (its envelope as JSON) on Redis pub/sub, on the channel named for its
+   * type: the hook for the router's subscriptions. At least once, like the queues.
+   */
+  pubsub?: { redis: Redis; channel: (type: string) => string };
+  /** Metrics hook, called after each committed batch. */
+  onPublished?: (events: readonly PublishedEvent[]) => void;
+  /**
+   * Fault injection for tests only: runs after a batch was added to the queues and before it is
+   * marked published (tests kill the process here).
+   */
+  faults?: { beforeMark?: (eventIds: readonly string[]) => void | Promise<void> };
+}
+
+export interface Relay {
+  /** Looks for unpublished rows now (a notification does the same). */
+  wake(): void;
+  /** Stops between batches and closes its connections. */
+  stop(): Promise<void>;
+}
+
+interface OutboxRow {
+  id: string;
+  type: string;
+  envelope: unknown;
+  created_at: Date;
+}
+
+const listenRetryMaxMs = 5000;
+
+/**
+ * Publishes a unit's committed outbox rows to the queues of the units that consume them. Each
+ * batch runs in one Postgres transaction holding a transaction-scoped advisory lock for the unit,
+ * so two relays of one unit never work at once (and rows go out in `position` order); the rows are
+ * marked published in that transaction after BullMQ accepted them. A crash in between publishes
+ * them again on restart, and BullMQ drops the copy since the job id is the event id (while the
+ * completed job is kept, 24 h); past that, consumers' inboxes make the copy change nothing.
+ */
+export async function startRelay(options: RelayOptions): Promise<Relay> {
+  const { unit, logger } = options;
+  const routing: EventRouting = options.routing ?? eventSubscribers;
+  const prefix = options.queuePrefix ?? defaultQueuePrefix;
+  const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  const batchSize = options.batchSize ?? 200;
+  const retentionHours = options.retentionHours ?? 7 * 24;
+  const channel = `outbox_${unit}`;
+  const log = logger.child({ component: 'outbox-relay', unit });
+
+  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 2, keepAlive: true });
+  // An idle client losing its server (a Postgres restart) is reported here; the next batch reconnects.
+  pool.on('error', (error) => log.warn({ err: error }, 'outbox relay: database connection lost'));
+
+  const queues = new Map<UnitName, Queue>();
+  const queueOf = (consumer: UnitName) => {
+    let queue = queues.get(consumer);
+    if (!queue) {
+      queue = new Queue(eventQueueName(consumer), { connection: options.connection, prefix });
+      queue.on('error', (error) => log.warn({ err: error }, 'outbox relay: Redis error'));
+      queues.set(consumer, queue);
+    }
+    return queue;
+  };
+
+  let stopped = false;
+  let draining: Promise<void> | undefined;
+  let wokenWhileDraining = false;
+  let failing = false;
+
+  async function publishBatch(): Promise<number> {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const lock = await client.query<{ locked: boolean }>(
+        "SELECT pg_try_advisory_xact_lock(hashtext('outbox-relay'), hashtext($1)) AS locked",
+        [unit],
+      );
+      if (!lock.rows[0]?.locked) {
+        await client.query('ROLLBACK');
+        return 0; // another relay of this unit is at work; it will see our rows too
+      }
+      const { rows } = await client.query<OutboxRow>(
+        'SELECT id, type, envelope, created_at FROM outbox_events WHERE published_at IS NULL ORDER BY position LIMIT $1',
+        [batchSize],
+      );
+      if (rows.length === 0) {
+        await client.query('COMMIT');
+        return 0;
+      }
+      const published = await publish(rows);
+      const ids = rows.map((row) => row.id);
+      await options.faults?.beforeMark?.(ids);
+      await client.query('UPDATE outbox_events SET published_at = clock_timestamp() WHERE id = ANY($1::uuid[])', [ids]);
+      await client.query('COMMIT');
+      options.onPublished?.(published);
+      return rows.length;
+    } catch (error) {
+      broken = error as Error;
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async function publish(rows: OutboxRow[]): Promise<PublishedEvent[]> {
+    const byQueue = new Map<UnitName, OutboxRow[]>();
+    const published = rows.map((row) => {
+      const consumers = routing[row.type] ?? [];
+      for (const consumer of consumers) byQueue.set(consumer, [...(byQueue.get(consumer) ?? []), row]);
+      return {
+        id: row.id,
+        type: row.type,
+        queues: consumers.map(eventQueueName),
+        lagMs: Date.now() - row.created_at.getTime(),
+      };
+    });
+    // One addBulk per queue keeps the rows' order within each queue.
+    await Promise.all(
+      [...byQueue].map(([consumer, queued]) =>
+        queueOf(consumer).addBulk(
+          queued.map((row) => ({ name: row.type, data: row.envelope, opts: eventJobOptions(row.id) })),
+        ),
+      ),
+    );
+    if (options.pubsub) {
+      const { redis, channel: channelOf } = options.pubsub;
+      for (const row of rows) await redis.publish(channelOf(row.type), JSON.stringify(row.envelope));
+    }
+    return published;
+  }
+
+  async function drain() {
+    try {
+      while (!stopped && (await publishBatch()) === batchSize) {}
+      if (failing) log.info('outbox relay: publishing again');
+      failing = false;
+    } catch (error) {
+      // The next notification or poll tries again; logged once per outage.
+      if (!failing) log.warn({ err: error }, 'outbox relay: batch failed; retrying');
+      failing = true;
+    }
+  }
+
+  function wake() {
+    if (stopped) return;
+    if (draining) {
+      wokenWhileDraining = true;
+      return;
+    }
+    draining = drain().finally(() => {
+      draining = undefined;
+      if (wokenWhileDraining) {
+        wokenWhileDraining = false;
+        wake();
+      }
+    });
+  }
+
+  // LISTEN on a connection of its own, reconnecting after a Postgres restart; each (re)connect
+  // wakes the relay, since notifications sent while it was away are gone.
+  let listener: pg.Client | undefined;
+  let listenerClosed: (() => void) | undefined;
+  const listening = (async () => {
+    let retryMs = 100;
+    while (!stopped) {
+      const client = new pg.Client({ connectionString: options.databaseUrl, keepAlive: true });
+      listener = client;
+      const closed = new Promise<void>((resolve) => {
+        listenerClosed = resolve;
+        client.on('error', (error) => {
+          if (!stopped) log.warn({ err: error }, 'outbox relay: LISTEN connection lost');
+          resolve();
+        });
+        client.on('end', () => resolve());
+      });
+      try {
+        await client.connect();
+        await client.query(`LISTEN "${channel}"`);
+        client.on('notification', () => wake());
+        retryMs = 100;
+        wake();
+        await closed;
+      } catch (error) {
+        if (!stopped) log.warn({ err: error }, 'outbox relay: cannot LISTEN; retrying');
+      }
+      await client.end().catch(() => {});
+      if (!stopped) {
+        await new Promise((resolve) => setTimeout(resolve, retryMs));
+        retryMs = Math.min(listenRetryMaxMs, retryMs * 2);
+      }
+    }
+  })();
+
+  const poll = setInterval(wake, pollIntervalMs);
+  const prune = setInterval(() => {
+    pool
+      .query('DELETE FROM outbox_events WHERE published_at < now() - make_interval(hours => $1)', [retentionHours])
+      .then(
+        (result) => result.rowCount && log.info({ deleted: result.rowCount }, 'outbox relay: pruned published rows'),
+      )
+      .catch((error) => log.warn({ err: error }, 'outbox relay: pruning failed'));
+  }, options.pruneIntervalMs ?? 60_000);
+
+  return {
+    wake,
+    async stop() {
+      stopped = true;
+      clearInterval(poll);
+      clearInterval(prune);
+      while (draining) await draining;
+      listenerClosed?.();
+      await listener?.end().catch(() => {});
+      await listening;
+      await Promise.all([...queues.values()].map((queue) => queue.close()));
+      await pool.end();
+    },
+  };
+}
