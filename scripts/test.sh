@@ -30,13 +30,23 @@ ensure_chromium() {
 
 ensure_toolchain
 install_dependencies
+# The tests get a Redis of their own when redis-server is installed (append-only and noeviction,
+# like the project's; fresh each run, on a free port, stopped when the run ends), so concurrent
+# runs never share queues and a run leaves no server behind.
+if [ -z "${REDIS_URL:-}" ]; then
+  SVC_PROJECT_REDIS_PORT=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
+  SVC_PROJECT_REDIS_DIR="$ROOT_DIR/.run/test-redis"
+  rm -rf "$SVC_PROJECT_REDIS_DIR"
+fi
+trap svc_stop_started_redis EXIT
 ensure_services
 ensure_chromium
 
 if [ "${1:-}" = "--" ]; then
   shift
   step "generate Prisma clients" pnpm --silent --filter @commerce/prisma run db:generate
-  exec pnpm exec vitest run "$@"
+  pnpm exec vitest run "$@"
+  exit
 fi
 
 step "generate Prisma clients" pnpm --silent --filter @commerce/prisma run db:generate

@@ -442,8 +442,19 @@ svc_start_project_redis() { # svc_start_project_redis [MESSAGE-PREFIX]
     svc_fail "redis: redis-server did not start (log: $dir/redis.log)"
     return 1
   }
+  SVC_STARTED_REDIS_PIDFILE="$dir/redis.pid"
   svc_wait_for "redis at 127.0.0.1:$port (log: $dir/redis.log)" svc_redis_answers "$REDIS_URL" || return 1
   svc_say "redis: ${1:-}started the project Redis at 127.0.0.1:$port (append-only, noeviction, data in $dir)"
+}
+
+# Stops the project Redis if this shell started it (a test run leaves no server behind; one it
+# found running, e.g. for ./scripts/start.sh, is left alone). Its append-only file stays in .run/redis.
+svc_stop_started_redis() {
+  [ -n "${SVC_STARTED_REDIS_PIDFILE:-}" ] && [ -f "$SVC_STARTED_REDIS_PIDFILE" ] || return 0
+  local pid
+  pid=$(cat "$SVC_STARTED_REDIS_PIDFILE")
+  kill "$pid" 2>/dev/null || return 0
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
 }
 
 # AUTH with the URL's credentials if any, then PING, with Node's built-ins. Not redis-cli:
