@@ -2,8 +2,10 @@
 // main.ts, ROLE=worker) on fixture databases and a private Redis; notifications is SIGKILLed while
 // registrations flow and started again. Every registered customer ends with exactly one WELCOME.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { eventQueueName, redisConnection } from '@commerce/service-kit';
+import { Queue } from 'bullmq';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectDb as connectAccounts } from '../../subgraphs/accounts/src/db.ts';
 import { openCustomerAccount } from '../../subgraphs/accounts/src/repository.ts';
 import {
@@ -33,16 +35,20 @@ beforeAll(async () => {
   notifications.on('error', () => {}); // an idle connection closed by the final DROP DATABASE
 });
 
+// A relay left running would publish the next test's rows under its own queue prefix.
+afterEach(async () => {
+  for (const unit of processes.splice(0)) await unit.kill('SIGKILL');
+});
+
 afterAll(async () => {
-  for (const unit of processes) await unit.kill('SIGKILL');
   await accounts?.$disconnect();
   await notifications?.end();
   await Promise.all([redis?.remove(), accountsDatabase?.drop(), notificationsDatabase?.drop()]);
 });
 
-/** A unit's real process running its workers only; both units share this test's queue prefix. */
-function worker(unit: 'accounts' | 'notifications', queuePrefix: string) {
-  const started = startUnitProcess(unit, {
+/** The settings of a unit's real process over this test's databases, Redis and queue prefix. */
+function workerEnv(unit: 'accounts' | 'notifications', queuePrefix: string) {
+  return {
     ROLE: 'worker',
     [`${unit.toUpperCase()}_PORT`]: '0',
     ACCOUNTS_DATABASE_URL: accountsDatabase.url,
@@ -51,7 +57,12 @@ function worker(unit: 'accounts' | 'notifications', queuePrefix: string) {
     QUEUE_PREFIX: queuePrefix,
     ROUTER_SIGNING_SECRET: randomBytes(32).toString('hex'),
     JWT_SIGNING_KEY: `k1:${randomBytes(32).toString('hex')}`,
-  });
+  };
+}
+
+/** A unit's real process running its workers only. */
+function worker(unit: 'accounts' | 'notifications', queuePrefix: string) {
+  const started = startUnitProcess(unit, workerEnv(unit, queuePrefix));
   processes.push(started);
   return started;
 }
@@ -87,9 +98,15 @@ describe('notifications killed while registrations flow', () => {
       }
     };
 
+    const queue = new Queue(eventQueueName('notifications'), {
+      connection: redisConnection(redis.url),
+      prefix: queuePrefix,
+    });
     await registerSome(150);
-    await waitFor('the first WELCOME', async () => (await welcomesPerUser()).size > 0, 60_000);
+    // Killed with jobs in hand: they come back only through BullMQ's stalled-job recovery.
+    await waitFor('the worker to hold a job', async () => (await queue.getActiveCount()) > 0, 60_000);
     await consumer.kill('SIGKILL');
+    await queue.close();
     const welcomedAtKill = (await welcomesPerUser()).size;
     expect(welcomedAtKill, 'the kill landed while events were still flowing').toBeLessThan(userIds.length);
     await registerSome(30); // these wait in the queue, with whatever the dead worker held
@@ -109,5 +126,56 @@ describe('notifications killed while registrations flow', () => {
     expect([...final.values()].every((count) => count === 1)).toBe(true);
     const { rows } = await notifications.query<{ count: number }>('SELECT count(*)::int AS count FROM inbox_events');
     expect(rows[0]!.count).toBe(userIds.length);
+  }, 300_000);
+});
+
+describe('process roles of a real unit', () => {
+  it('ROLE=api consumes nothing (the event waits in the queue); ROLE=worker serves only probes and metrics, and stops cleanly on SIGTERM', async () => {
+    const queuePrefix = `roles${randomBytes(4).toString('hex')}`;
+    const relay = worker('accounts', queuePrefix);
+    const api = startUnitProcess('notifications', {
+      ...workerEnv('notifications', queuePrefix),
+      ROLE: 'api',
+    });
+    processes.push(api);
+    await Promise.all([relay.ready(), api.ready()]);
+    const apiUrl = new URL(
+      (JSON.parse(api.lines.find((line) => line.includes('subgraph ready'))!) as { url: string }).url,
+    );
+    expect((await fetch(new URL('/healthz', apiUrl))).status).toBe(200);
+
+    const user = await openCustomerAccount(accounts, {
+      email: `roles.${randomUUID()}@example.com`,
+      name: 'Role Test',
+      passwordHash: 'not-a-real-hash',
+    });
+    const queue = new Queue(eventQueueName('notifications'), {
+      connection: redisConnection(redis.url),
+      prefix: queuePrefix,
+    });
+    try {
+      // Published by accounts' relay, then left alone by the API-only process.
+      await waitFor('the event on notifications’ queue', async () => (await queue.getWaitingCount()) === 1, 60_000);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(await queue.getWaitingCount()).toBe(1);
+      expect((await welcomesPerUser()).get(user.id)).toBeUndefined();
+
+      const consumer = worker('notifications', queuePrefix);
+      await consumer.ready();
+      await waitFor('the WELCOME', async () => (await welcomesPerUser()).get(user.id) === 1, 60_000);
+      const probesPort = (JSON.parse(consumer.lines.find((line) => line.includes('probes at'))!) as { port: number })
+        .port;
+      const probes = `http://127.0.0.1:${probesPort}`;
+      expect((await fetch(`${probes}/readyz`)).status).toBe(200);
+      expect((await fetch(`${probes}/graphql`)).status).toBe(404);
+      expect(await (await fetch(`${probes}/metrics`)).text()).toMatch(
+        /^unit_events_processed_total\{[^}]*outcome="applied"[^}]*\} 1$/m,
+      );
+
+      await consumer.kill('SIGTERM');
+      expect(consumer.child.exitCode).toBe(0);
+    } finally {
+      await queue.close();
+    }
   }, 300_000);
 });
