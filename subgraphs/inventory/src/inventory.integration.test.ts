@@ -4,6 +4,7 @@ import { PRODUCTS } from '../../../prisma/seed/fixtures.ts';
 import { asRouter, errorCodes, graphql } from '../../../tests/support/graphql.ts';
 import { startInventory } from './app.ts';
 import { readConfig } from './config.ts';
+import { openStockRow } from './data/stock.ts';
 import { connectDb, type Db } from './db.ts';
 import { MAX_ON_HAND } from './domain/stock.ts';
 
@@ -29,6 +30,13 @@ const RESTOCK = `mutation($productId: ID!, $quantity: Int!) { restock(productId:
 
 function newProductId(): string {
   return crypto.randomUUID();
+}
+
+/** A product catalog has announced: inventory holds its (empty) stock row, as its handler opens it. */
+async function announcedProductId(): Promise<string> {
+  const productId = newProductId();
+  await db.$transaction((tx) => openStockRow(tx, productId));
+  return productId;
 }
 
 describe('inventory subgraph', () => {
@@ -59,7 +67,7 @@ describe('inventory subgraph', () => {
   });
 
   it('twenty staff restocking the same product at once: every unit counted, none lost', async () => {
-    const productId = newProductId();
+    const productId = await announcedProductId();
     const headers = await asRouter(staff, env.ROUTER_SIGNING_SECRET!);
     const responses = await Promise.all(
       Array.from({ length: 20 }, () => graphql(subgraph.url, RESTOCK, { productId, quantity: 3 }, headers)),
@@ -85,6 +93,7 @@ describe('inventory subgraph', () => {
       version: 7,
     });
     expect(await db.stockAdjustment.count({ where: { productId } })).toBe(0);
+    expect(await db.outboxEvent.count({ where: { aggregateId: productId } })).toBe(0);
   });
 
   it('a customer may not restock', async () => {
@@ -100,7 +109,7 @@ describe('inventory subgraph', () => {
   it.each([0, -5, 2_000_000])(
     'restocking %d units is refused as bad input, and nothing is written',
     async (quantity) => {
-      const productId = newProductId();
+      const productId = await announcedProductId();
       const response = await graphql(
         subgraph.url,
         RESTOCK,
@@ -108,9 +117,25 @@ describe('inventory subgraph', () => {
         await asRouter(staff, env.ROUTER_SIGNING_SECRET!),
       );
       expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
-      expect(await db.stockItem.count({ where: { productId } })).toBe(0);
+      expect(await db.stockItem.findUniqueOrThrow({ where: { productId } })).toMatchObject({ onHand: 0, version: 0 });
+      expect(await db.stockAdjustment.count({ where: { productId } })).toBe(0);
+      expect(await db.outboxEvent.count({ where: { aggregateId: productId } })).toBe(0);
     },
   );
+
+  it('restocking a product id catalog never announced is NOT_FOUND, and opens no stock for it', async () => {
+    const productId = newProductId();
+    const response = await graphql(
+      subgraph.url,
+      RESTOCK,
+      { productId, quantity: 5 },
+      await asRouter(staff, env.ROUTER_SIGNING_SECRET!),
+    );
+    expect(errorCodes(response)).toEqual(['NOT_FOUND']);
+    expect(response.body.errors?.[0]?.message).toBe(`No product has id ${productId}.`);
+    expect(await db.stockItem.count({ where: { productId } })).toBe(0);
+    expect(await db.outboxEvent.count({ where: { aggregateId: productId } })).toBe(0);
+  });
 
   it('refuses a request that does not carry the router signature (403)', async () => {
     const response = await graphql(
