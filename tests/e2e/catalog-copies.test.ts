@@ -23,7 +23,12 @@ async function eventually<T>(what: string, probe: () => Promise<T | null | undef
   }
 }
 
-async function withDbs<T>(work: (dbs: { orders: ReturnType<typeof connectOrders>; inventory: ReturnType<typeof connectInventory> }) => Promise<T>) {
+async function withDbs<T>(
+  work: (dbs: {
+    orders: ReturnType<typeof connectOrders>;
+    inventory: ReturnType<typeof connectInventory>;
+  }) => Promise<T>,
+) {
   const orders = connectOrders(env.ORDERS_DATABASE_URL!);
   const inventory = connectInventory(env.INVENTORY_DATABASE_URL!);
   try {
@@ -69,9 +74,12 @@ describe("catalog's changes in the other units' copies", () => {
       );
       expect(created.body.errors).toBeUndefined();
       const id = created.body.data!.createProduct.id;
-      await eventually('the new product in orders’ copy', () => orders.catalogProduct.findUnique({ where: { productId: id } }));
+      await eventually('the new product in orders’ copy', () =>
+        orders.catalogProduct.findUnique({ where: { productId: id } }),
+      );
       // Inventory opened its stock row: staff can restock it (an unknown id would be NOT_FOUND).
       await eventually('the stock row', () => inventory.stockItem.findUnique({ where: { productId: id } }));
+      expect(await inventory.stockItem.findUnique({ where: { productId: id } })).toMatchObject({ onHand: 0 });
       const restocked = await graphql(routerUrl, RESTOCK, { id, quantity: 4 }, staff);
       expect(restocked.body).toEqual({ data: { restock: { onHand: 4 } } });
 
