@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, inject, it } from 'vitest';
 import { PRODUCTS } from '../../prisma/seed/fixtures.ts';
+import { ROOT } from '../../scripts/lib/system.ts';
 import { connectDb as connectInventory } from '../../subgraphs/inventory/src/db.ts';
 import { connectDb as connectOrders } from '../../subgraphs/orders/src/db.ts';
 import { graphql } from '../support/graphql.ts';
@@ -98,5 +100,34 @@ describe("catalog's changes in the other units' copies", () => {
         return row?.onSale === false && row;
       });
       expect(archived).toMatchObject({ priceCents: 1234, version: 3 });
+    }));
+
+  it('pnpm events:replay catalog: a copy that lost a product gets it back through the normal path', async () =>
+    withDbs(async ({ orders }) => {
+      const staff = await bearer(env, 'STAFF');
+      const sku = `REPLAY-${crypto.randomUUID().slice(0, 8).toUpperCase()}`;
+      const created = await graphql<{ createProduct: { id: string } }>(
+        routerUrl,
+        CREATE,
+        { input: { sku, name: `Replay ${sku}`, priceCents: 4200, currency: 'EUR' } },
+        staff,
+      );
+      const id = created.body.data!.createProduct.id;
+      await eventually('the new product in orders’ copy', () =>
+        orders.catalogProduct.findUnique({ where: { productId: id } }),
+      );
+      await orders.catalogProduct.delete({ where: { productId: id } }); // as if orders had started empty
+
+      const replay = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/events-replay.ts', 'catalog'], {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        encoding: 'utf8',
+      });
+      expect(replay.status, replay.stderr).toBe(0);
+      expect(replay.stdout).toMatch(/replayed: catalog: \d+ products announced/);
+      const back = await eventually('the replayed product in orders’ copy', () =>
+        orders.catalogProduct.findUnique({ where: { productId: id } }),
+      );
+      expect(back).toMatchObject({ sku, priceCents: 4200, onSale: true, version: 1 });
     }));
 });
