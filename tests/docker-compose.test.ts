@@ -35,6 +35,13 @@ describe('docker-compose.yml', () => {
     );
   });
 
+  it.each(SUBGRAPH_NAMES)('%s reaches the queues: the Redis service, under the shared queue prefix', (unit) => {
+    const environment = services[unit]!.environment;
+    expect(environment?.REDIS_URL).toBe('redis://redis:6379');
+    expect(environment?.QUEUE_PREFIX).toMatch(/^[A-Za-z0-9_.-]+$/);
+    expect(new Set(SUBGRAPH_NAMES.map((name) => services[name]?.environment?.QUEUE_PREFIX)).size).toBe(1);
+  });
+
   it('the router reaches every subgraph by its service name and waits until each is healthy', () => {
     const router = services.router!;
     for (const unit of SUBGRAPH_NAMES) {

@@ -106,6 +106,8 @@ export async function runUnit<TContext extends RequestScope, Db extends UnitDb>(
   const baseUrl = api
     ? api.url.replace(/\/graphql$/, '')
     : `http://${settings.host}:${(probes!.address() as AddressInfo).port}`;
+  if (probes)
+    logger.info({ url: baseUrl, port: (probes.address() as AddressInfo).port }, `${name} probes at ${baseUrl}`);
   logger.info({ role, consumes: Object.keys(unit.consumers?.handlers ?? {}) }, `${name} running`);
 
   const close = async () => {

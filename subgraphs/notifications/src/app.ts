@@ -4,6 +4,7 @@ import type { Context } from './context.ts';
 import type { Db } from './db.ts';
 import { resolvers } from './resolvers.ts';
 import { countLoader, notificationPagesLoader } from './use-cases/find-notifications.ts';
+import { welcomeNewCustomer } from './use-cases/welcome-new-customer.ts';
 
 /** The notifications unit over a given database: main.ts runs it with runUnit, tests start its API in-process. */
 export function notificationsUnit(config: NotificationsConfig, db: Db): UnitDefinition<Context, Db> {
@@ -20,5 +21,8 @@ export function notificationsUnit(config: NotificationsConfig, db: Db): UnitDefi
       countByUser: countLoader(db, false),
       unreadCountByUser: countLoader(db, true),
     }),
+    consumers: {
+      handlers: { 'accounts.user.registered': welcomeNewCustomer },
+    },
   };
 }

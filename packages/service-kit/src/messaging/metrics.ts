@@ -9,7 +9,7 @@ import type { PublishedEvent } from './relay.ts';
 // Event lag spans more than request time: a retried event can take a minute.
 const LAG_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 /** A scrape never waits for an unreachable Redis longer than this (BullMQ's commands would wait forever). */
-const QUEUE_READ_TIMEOUT_MS = 1000;
+const QUEUE_READ_TIMEOUT_MS = 3000;
 
 function within<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -50,6 +50,8 @@ export function createUnitMetrics(options: { unit: UnitName; connection: Connect
       queueReadable = 0; // the figures keep their last values; unit_queue_readable says they are stale
     }
   }
+
+  void readQueue(); // connects now, so the first scrape does not pay for it
 
   new Gauge({
     name: 'unit_queue_jobs',
