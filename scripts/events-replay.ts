@@ -5,8 +5,9 @@
  * test setup; safe to run at any time.
  *   pnpm events:replay catalog      (needs CATALOG_DATABASE_URL)
  */
-import { replayProducts } from '../subgraphs/catalog/src/data/products.ts';
+
 import { connectDb as connectCatalog } from '../subgraphs/catalog/src/db.ts';
+import { replayProducts } from '../subgraphs/catalog/src/repository.ts';
 
 const replays: Record<string, () => Promise<string>> = {
   catalog: async () => {

@@ -5,8 +5,8 @@
  */
 import { connectDb as connectAccounts } from '../../subgraphs/accounts/src/db.ts';
 import { hashPassword } from '../../subgraphs/accounts/src/password.ts';
-import { insertMissingProducts } from '../../subgraphs/catalog/src/data/products.ts';
 import { connectDb as connectCatalog } from '../../subgraphs/catalog/src/db.ts';
+import { insertMissingProducts } from '../../subgraphs/catalog/src/repository.ts';
 import { connectDb as connectInventory } from '../../subgraphs/inventory/src/db.ts';
 import { connectDb as connectNotifications } from '../../subgraphs/notifications/src/db.ts';
 import { connectDb as connectOrders } from '../../subgraphs/orders/src/db.ts';

@@ -4,8 +4,8 @@ import { PRODUCTS } from '../../../prisma/seed/fixtures.ts';
 import { asRouter, errorCodes, type GraphQLResponse, graphql } from '../../../tests/support/graphql.ts';
 import { catalogUnit } from './app.ts';
 import { readConfig } from './config.ts';
-import { replayProducts } from './data/products.ts';
 import { connectDb, type Db } from './db.ts';
+import { replayProducts } from './repository.ts';
 
 // The catalog subgraph in this process, over the real test database, called over real HTTP.
 const env = inject('env');

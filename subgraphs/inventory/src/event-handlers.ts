@@ -1,5 +1,5 @@
 import type { EventHandlers } from '@commerce/service-kit';
-import { openStockRow, type Tx } from './data/stock.ts';
+import { openStockRow, type Tx } from './repository.ts';
 
 /** What inventory does with the events it hears, each inside the transaction that records it. */
 export const inventoryEventHandlers: EventHandlers<Tx> = {

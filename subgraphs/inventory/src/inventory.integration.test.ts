@@ -4,9 +4,9 @@ import { PRODUCTS } from '../../../prisma/seed/fixtures.ts';
 import { asRouter, errorCodes, graphql } from '../../../tests/support/graphql.ts';
 import { inventoryUnit } from './app.ts';
 import { readConfig } from './config.ts';
-import { openStockRow } from './data/stock.ts';
 import { connectDb, type Db } from './db.ts';
 import { MAX_ON_HAND } from './domain/stock.ts';
+import { openStockRow } from './repository.ts';
 
 // The inventory subgraph in this process, over the real test database, called over real HTTP.
 const env = inject('env');

@@ -1,5 +1,5 @@
 import type { EventHandlers } from '@commerce/service-kit';
-import { keepProductState, type Tx } from './data/catalog-copy.ts';
+import { keepProductState, type Tx } from './repository.ts';
 
 /** What orders does with the events it hears, each inside the transaction that records it. */
 export const ordersEventHandlers: EventHandlers<Tx> = {

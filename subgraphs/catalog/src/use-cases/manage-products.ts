@@ -1,8 +1,8 @@
 import { clientError, isUuid } from '@commerce/service-kit';
-import { archiveProductRow, DuplicateSku, insertProduct, repriceProduct } from '../data/products.ts';
 import type { Db } from '../db.ts';
 import { checkNewProduct, checkPrice, type NewProduct, type Problem } from '../domain/product.ts';
 import type { Product } from '../generated/prisma/client.ts';
+import { archiveProductRow, DuplicateSku, insertProduct, repriceProduct } from '../repository.ts';
 
 function rejectIf(problems: Problem[]) {
   if (problems.length > 0) {

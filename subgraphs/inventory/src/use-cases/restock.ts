@@ -1,7 +1,7 @@
 import { clientError, isUuid } from '@commerce/service-kit';
-import { addReceivedStock } from '../data/stock.ts';
 import type { Db } from '../db.ts';
 import { checkRestock, type StockLevels, StockRuleViolation } from '../domain/stock.ts';
+import { addReceivedStock } from '../repository.ts';
 
 /**
  * Staff received `quantity` units of a product. Only a product catalog has announced has a stock

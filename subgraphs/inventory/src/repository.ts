@@ -4,8 +4,8 @@
  */
 import { stockChanged } from '@commerce/events';
 import { appendEvents, type TransactionClientOf } from '@commerce/service-kit';
-import type { Db } from '../db.ts';
-import { available, checkLevels, type StockLevels } from '../domain/stock.ts';
+import type { Db } from './db.ts';
+import { available, checkLevels, type StockLevels } from './domain/stock.ts';
 
 export type Tx = TransactionClientOf<Db>;
 

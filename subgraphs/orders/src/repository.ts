@@ -6,7 +6,7 @@
  */
 import type { EventOf } from '@commerce/events';
 import type { TransactionClientOf } from '@commerce/service-kit';
-import type { Db } from '../db.ts';
+import type { Db } from './db.ts';
 
 export type Tx = TransactionClientOf<Db>;
 

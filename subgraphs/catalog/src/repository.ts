@@ -5,8 +5,8 @@
  */
 import { productArchived, productCreated, productPriceChanged } from '@commerce/events';
 import { appendEvents } from '@commerce/service-kit';
-import type { Db } from '../db.ts';
-import { Prisma, type Product } from '../generated/prisma/client.ts';
+import type { Db } from './db.ts';
+import { Prisma, type Product } from './generated/prisma/client.ts';
 
 /** The state every product event carries (see packages/events). */
 function stateOf(product: Product) {
