@@ -93,6 +93,9 @@ async function runAt(rate: number): Promise<Result> {
         priceCents: emitted,
         previousPriceCents: 0,
         currency: 'EUR',
+        name: 'Bench product',
+        onSale: true,
+        version: 2,
       });
       const write = catalog.$transaction((tx) => appendEvents(tx, [event]));
       inFlight.add(write);

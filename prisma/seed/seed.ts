@@ -6,6 +6,7 @@
 import { connectDb as connectAccounts } from '../../subgraphs/accounts/src/db.ts';
 import { hashPassword } from '../../subgraphs/accounts/src/password.ts';
 import { connectDb as connectCatalog } from '../../subgraphs/catalog/src/db.ts';
+import { insertMissingProducts } from '../../subgraphs/catalog/src/repository.ts';
 import { connectDb as connectInventory } from '../../subgraphs/inventory/src/db.ts';
 import { connectDb as connectNotifications } from '../../subgraphs/notifications/src/db.ts';
 import { connectDb as connectOrders } from '../../subgraphs/orders/src/db.ts';
@@ -49,13 +50,14 @@ async function seedCatalog() {
       data: CATEGORIES.map((category) => ({ id: stableId('category', category.slug), ...category })),
       skipDuplicates: true,
     });
-    const { count } = await db.product.createMany({
-      data: PRODUCTS.map(({ category, onHand: _onHand, ...product }) => ({
+    // Through catalog's repository, so each new product is announced like any other.
+    const count = await insertMissingProducts(
+      db,
+      PRODUCTS.map(({ category, onHand: _onHand, ...product }) => ({
         ...product,
         categoryId: stableId('category', category),
       })),
-      skipDuplicates: true,
-    });
+    );
     return `${count} products added`;
   } finally {
     await db.$disconnect();

@@ -1,6 +1,7 @@
 /**
  * Brings every unit's database to the committed migrations, through the Prisma tooling in
- * prisma/ (which runs its offline schema engine), then seeds the demo shop.
+ * prisma/ (which runs its offline schema engine), then seeds the demo shop and replays catalog's
+ * products to its outbox (the relays deliver them once the units start).
  */
 import { spawnSync } from 'node:child_process';
 import { environment, ROOT, type SystemSettings } from './system.ts';
@@ -21,7 +22,7 @@ export function runPrismaTask(task: string, settings: SystemSettings): void {
   run(task, prismaTask(task), environment(settings));
 }
 
-/** Creates missing databases, applies migrations (or resets to them), generates clients, seeds. */
+/** Creates missing databases, applies migrations (or resets to them), generates clients, seeds, replays. */
 export function prepareDatabases(settings: SystemSettings, options: { reset: boolean }): void {
   const env = environment(settings);
   run('creating databases', prismaTask('db:create'), env);
@@ -32,4 +33,6 @@ export function prepareDatabases(settings: SystemSettings, options: { reset: boo
   );
   run('generating Prisma clients', prismaTask('db:generate'), env);
   run('seeding', [process.execPath, '--import', 'tsx', 'prisma/seed/seed.ts'], env);
+  // Every product announced again, so a copy that starts empty (orders', inventory's rows) catches up.
+  run('replaying catalog events', [process.execPath, '--import', 'tsx', 'scripts/events-replay.ts', 'catalog'], env);
 }

@@ -10,6 +10,7 @@ import { SUPERGRAPH_PATH } from '../../router/src/execution/gateway.ts';
 import { errorCodes, type GraphQLResponse, graphql } from '../support/graphql.ts';
 import { type RunningRouter, startTestRouter } from '../support/router.ts';
 import { signInAda, signInGrace, signInStaff } from '../support/sign-in.ts';
+import { untilStockRowOpened } from '../support/stock-rows.ts';
 
 // Who may use what, through the router: every root field and every field the supergraph guards
 // with @authenticated / @requiresScopes, run as each kind of caller, against the table below. The
@@ -262,6 +263,8 @@ beforeAll(async () => {
     );
   const [partner, revocable, priced, archivable] = await Promise.all([issue(), issue(), create(), create()]);
   partnerKey = partner.createPartnerClient.apiKey;
+  // Restocking needs the stock row inventory opens when it hears of the product.
+  await untilStockRowOpened(env, [priced.createProduct.id]);
 
   // An e-mail notification: marking it read leaves the unread (in-app) count other tests watch alone.
   const notifications = await graphql<{

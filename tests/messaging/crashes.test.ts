@@ -81,6 +81,9 @@ const priceChange = () =>
     priceCents: 1000 + Math.floor(Math.random() * 1000),
     previousPriceCents: 900,
     currency: 'EUR',
+    name: 'Mug',
+    onSale: true,
+    version: 2,
   });
 
 /** Commits `transactions` transactions of `perTransaction` events each; returns their ids. */

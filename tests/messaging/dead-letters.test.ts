@@ -68,7 +68,16 @@ afterAll(async () => {
 });
 
 const priceChange = (productId = randomUUID()) =>
-  productPriceChanged.create({ productId, sku: 'MUG-01', priceCents: 900, previousPriceCents: 1000, currency: 'EUR' });
+  productPriceChanged.create({
+    productId,
+    sku: 'MUG-01',
+    name: 'Mug',
+    priceCents: 900,
+    previousPriceCents: 1000,
+    currency: 'EUR',
+    onSale: true,
+    version: 2,
+  });
 
 const publish = (data: unknown, jobId: string) =>
   ordersQueue.add('catalog.product.price-changed', data, eventJobOptions(jobId));

@@ -8,19 +8,30 @@ const cents = z.number().int().nonnegative();
 const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR');
 const count = z.number().int().nonnegative();
 
+/**
+ * What every product event carries: the product as it is after the change, with catalog's
+ * `version` of it (bumped on every change). A consumer keeping a copy applies an event only when
+ * its version is newer than the copy's, so reordered or redelivered events never move it back.
+ * (`version` and the whole state were added before any product event had been emitted, so the
+ * schema stays at version 1.)
+ */
+const productState = {
+  productId: id,
+  sku: z.string().min(1),
+  name: z.string().min(1),
+  priceCents: cents,
+  currency,
+  /** Whether the product can be ordered (catalog's `active`). */
+  onSale: z.boolean(),
+  version: z.number().int().positive(),
+};
+
+/** A product is in the catalog: on creation, and again for every product on a replay (catch-up). */
 export const productCreated = defineEvent({
   type: 'catalog.product.created',
   source: 'catalog',
   schemaVersion: 1,
-  data: z.object({
-    productId: id,
-    sku: z.string().min(1),
-    name: z.string().min(1),
-    priceCents: cents,
-    currency,
-    /** Whether the product can be ordered (catalog's `active`). */
-    onSale: z.boolean(),
-  }),
+  data: z.object(productState),
   aggregateId: (data) => data.productId,
 });
 
@@ -28,13 +39,7 @@ export const productPriceChanged = defineEvent({
   type: 'catalog.product.price-changed',
   source: 'catalog',
   schemaVersion: 1,
-  data: z.object({
-    productId: id,
-    sku: z.string().min(1),
-    priceCents: cents,
-    previousPriceCents: cents,
-    currency,
-  }),
+  data: z.object({ ...productState, previousPriceCents: cents }),
   aggregateId: (data) => data.productId,
 });
 
@@ -42,7 +47,7 @@ export const productArchived = defineEvent({
   type: 'catalog.product.archived',
   source: 'catalog',
   schemaVersion: 1,
-  data: z.object({ productId: id, sku: z.string().min(1) }),
+  data: z.object({ ...productState, onSale: z.literal(false) }),
   aggregateId: (data) => data.productId,
 });
 

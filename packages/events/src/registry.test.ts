@@ -15,6 +15,7 @@ const product = {
   priceCents: 1200,
   currency: 'EUR',
   onSale: true,
+  version: 1,
 };
 
 describe('event contracts', () => {
@@ -61,9 +62,12 @@ describe('event contracts', () => {
     const event = productPriceChanged.create({
       productId: product.productId,
       sku: 'MUG-01',
+      name: 'Mug',
       priceCents: 900,
       previousPriceCents: 1200,
       currency: 'EUR',
+      onSale: true,
+      version: 2,
     });
     expect(parseEvent(event)).toMatchObject({
       ok: true,
@@ -71,12 +75,13 @@ describe('event contracts', () => {
     });
   });
 
-  it('routing: orders and inventory hear product events, notifications hears registrations, stock has no queue', () => {
+  it('routing: orders hears product events, inventory hears creations, notifications hears registrations, stock has no queue', () => {
     expect(typesConsumedBy('orders')).toEqual([
       'catalog.product.created',
       'catalog.product.price-changed',
       'catalog.product.archived',
     ]);
+    expect(typesConsumedBy('inventory')).toEqual(['catalog.product.created']);
     expect(typesConsumedBy('notifications')).toEqual(['accounts.user.registered']);
     expect(eventSubscribers['inventory.stock.changed']).toEqual([]);
   });

@@ -53,9 +53,10 @@ export function parseEvent(input: unknown): ParsedEvent {
  * published on Redis pub/sub when a relay is given a channel publisher (for subscriptions).
  */
 export const eventSubscribers: { readonly [T in EventType]: readonly UnitName[] } = {
+  // inventory only needs to know a product exists (its stock row); orders copies every change.
   'catalog.product.created': ['orders', 'inventory'],
-  'catalog.product.price-changed': ['orders', 'inventory'],
-  'catalog.product.archived': ['orders', 'inventory'],
+  'catalog.product.price-changed': ['orders'],
+  'catalog.product.archived': ['orders'],
   'accounts.user.registered': ['notifications'],
   'inventory.stock.changed': [],
 };

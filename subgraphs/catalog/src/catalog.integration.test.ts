@@ -5,6 +5,7 @@ import { asRouter, errorCodes, type GraphQLResponse, graphql } from '../../../te
 import { catalogUnit } from './app.ts';
 import { readConfig } from './config.ts';
 import { connectDb, type Db } from './db.ts';
+import { replayProducts } from './repository.ts';
 
 // The catalog subgraph in this process, over the real test database, called over real HTTP.
 const env = inject('env');
@@ -137,4 +138,66 @@ describe('catalog subgraph', () => {
     const change = `mutation($id: ID!) { changeProductPrice(id: $id, priceCents: 100) { id } }`;
     expect(errorCodes(await graphql(subgraph.url, change, { id: crypto.randomUUID() }, staff))).toEqual(['NOT_FOUND']);
   });
+
+  it('each change commits with its event: created, price-changed, archived, versions 1 to 3', async () => {
+    const { id, sku } = (await createProduct()).body.data!.createProduct;
+    const change = `mutation($id: ID!, $price: Int!) { changeProductPrice(id: $id, priceCents: $price) { priceCents } }`;
+    await graphql(subgraph.url, change, { id, price: 650 }, staff);
+    const archive = `mutation($id: ID!) { archiveProduct(id: $id) { active } }`;
+    await graphql(subgraph.url, archive, { id }, staff);
+    await graphql(subgraph.url, archive, { id }, staff); // archived already: no second event
+    expect(errorCodes(await graphql(subgraph.url, change, { id, price: 700 }, staff))).toEqual(['CONFLICT']);
+
+    const events = await outboxOf(id);
+    expect(events.map((event) => [event.type, event.data.version, event.data.priceCents, event.data.onSale])).toEqual([
+      ['catalog.product.created', 1, 500, true],
+      ['catalog.product.price-changed', 2, 650, true],
+      ['catalog.product.archived', 3, 650, false],
+    ]);
+    expect(events[1]!.data).toMatchObject({ sku, previousPriceCents: 500 });
+    expect((await db.product.findUniqueOrThrow({ where: { id } })).version).toBe(3);
+  });
+
+  it('a refused change writes no event: a taken SKU, a bad price', async () => {
+    const { id, sku } = (await createProduct()).body.data!.createProduct;
+    expect(errorCodes(await createProduct({ sku }))).toEqual(['CONFLICT']);
+    const change = `mutation($id: ID!, $price: Int!) { changeProductPrice(id: $id, priceCents: $price) { priceCents } }`;
+    expect(errorCodes(await graphql(subgraph.url, change, { id, price: -5 }, staff))).toEqual(['BAD_USER_INPUT']);
+    expect(
+      await db.outboxEvent.count({
+        where: { type: 'catalog.product.created', envelope: { path: ['data', 'sku'], equals: sku } },
+      }),
+    ).toBe(1);
+    expect((await outboxOf(id)).map((event) => event.type)).toEqual(['catalog.product.created']);
+  });
+
+  it('ten price changes at once: versions 2 to 11, each event naming the price it replaced', async () => {
+    const { id } = (await createProduct()).body.data!.createProduct;
+    const change = `mutation($id: ID!, $price: Int!) { changeProductPrice(id: $id, priceCents: $price) { priceCents } }`;
+    await Promise.all(
+      Array.from({ length: 10 }, (_, index) => graphql(subgraph.url, change, { id, price: 1000 + index }, staff)),
+    );
+    const changes = (await outboxOf(id)).filter((event) => event.type === 'catalog.product.price-changed');
+    expect(changes.map((event) => event.data.version)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    // A chain: each change replaced the price the one before it set.
+    changes.slice(1).forEach((event, index) => {
+      expect(event.data.previousPriceCents).toBe(changes[index]!.data.priceCents);
+    });
+  });
+
+  it('a replay announces every product once more at its current version', async () => {
+    const { id } = (await createProduct({ priceCents: 900 })).body.data!.createProduct;
+    const before = await db.product.count(); // other tests may add products meanwhile, never remove any
+    expect(await replayProducts(db, 7)).toBeGreaterThanOrEqual(before);
+    const replayed = (await outboxOf(id)).at(-1)!;
+    expect(replayed).toMatchObject({ type: 'catalog.product.created', data: { priceCents: 900, version: 1 } });
+  });
 });
+
+type OutboxData = { version: number; priceCents: number; onSale: boolean; sku: string; previousPriceCents?: number };
+
+/** The product's events in the order the relay publishes them. */
+async function outboxOf(productId: string) {
+  const rows = await db.outboxEvent.findMany({ where: { aggregateId: productId }, orderBy: { position: 'asc' } });
+  return rows.map((row) => row.envelope as { type: string; data: OutboxData });
+}

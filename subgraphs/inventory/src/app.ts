@@ -2,6 +2,7 @@ import { loaderByKey, type UnitDefinition } from '@commerce/service-kit';
 import type { InventoryConfig } from './config.ts';
 import type { Context } from './context.ts';
 import type { Db } from './db.ts';
+import { inventoryEventHandlers } from './event-handlers.ts';
 import { resolvers } from './resolvers.ts';
 
 /** The inventory unit over a given database: main.ts runs it with runUnit, tests start its API in-process. */
@@ -12,6 +13,7 @@ export function inventoryUnit(config: InventoryConfig, db: Db): UnitDefinition<C
     resolvers,
     settings: config,
     db,
+    consumers: { handlers: inventoryEventHandlers },
     createContext: (scope) => ({
       ...scope,
       db,

@@ -6,6 +6,7 @@ import { inventoryUnit } from './app.ts';
 import { readConfig } from './config.ts';
 import { connectDb, type Db } from './db.ts';
 import { MAX_ON_HAND } from './domain/stock.ts';
+import { openStockRow } from './repository.ts';
 
 // The inventory subgraph in this process, over the real test database, called over real HTTP.
 const env = inject('env');
@@ -32,6 +33,13 @@ const RESTOCK = `mutation($productId: ID!, $quantity: Int!) { restock(productId:
 
 function newProductId(): string {
   return crypto.randomUUID();
+}
+
+/** A product catalog has announced: inventory holds its (empty) stock row, as its handler opens it. */
+async function announcedProductId(): Promise<string> {
+  const productId = newProductId();
+  await db.$transaction((tx) => openStockRow(tx, productId));
+  return productId;
 }
 
 describe('inventory subgraph', () => {
@@ -62,7 +70,7 @@ describe('inventory subgraph', () => {
   });
 
   it('twenty staff restocking the same product at once: every unit counted, none lost', async () => {
-    const productId = newProductId();
+    const productId = await announcedProductId();
     const headers = await asRouter(staff, env.ROUTER_SIGNING_SECRET!);
     const responses = await Promise.all(
       Array.from({ length: 20 }, () => graphql(subgraph.url, RESTOCK, { productId, quantity: 3 }, headers)),
@@ -88,6 +96,7 @@ describe('inventory subgraph', () => {
       version: 7,
     });
     expect(await db.stockAdjustment.count({ where: { productId } })).toBe(0);
+    expect(await db.outboxEvent.count({ where: { aggregateId: productId } })).toBe(0);
   });
 
   it('a customer may not restock', async () => {
@@ -103,7 +112,7 @@ describe('inventory subgraph', () => {
   it.each([0, -5, 2_000_000])(
     'restocking %d units is refused as bad input, and nothing is written',
     async (quantity) => {
-      const productId = newProductId();
+      const productId = await announcedProductId();
       const response = await graphql(
         subgraph.url,
         RESTOCK,
@@ -111,9 +120,25 @@ describe('inventory subgraph', () => {
         await asRouter(staff, env.ROUTER_SIGNING_SECRET!),
       );
       expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
-      expect(await db.stockItem.count({ where: { productId } })).toBe(0);
+      expect(await db.stockItem.findUniqueOrThrow({ where: { productId } })).toMatchObject({ onHand: 0, version: 0 });
+      expect(await db.stockAdjustment.count({ where: { productId } })).toBe(0);
+      expect(await db.outboxEvent.count({ where: { aggregateId: productId } })).toBe(0);
     },
   );
+
+  it('restocking a product id catalog never announced is NOT_FOUND, and opens no stock for it', async () => {
+    const productId = newProductId();
+    const response = await graphql(
+      subgraph.url,
+      RESTOCK,
+      { productId, quantity: 5 },
+      await asRouter(staff, env.ROUTER_SIGNING_SECRET!),
+    );
+    expect(errorCodes(response)).toEqual(['NOT_FOUND']);
+    expect(response.body.errors?.[0]?.message).toBe(`No product has id ${productId}.`);
+    expect(await db.stockItem.count({ where: { productId } })).toBe(0);
+    expect(await db.outboxEvent.count({ where: { aggregateId: productId } })).toBe(0);
+  });
 
   it('refuses a request that does not carry the router signature (403)', async () => {
     const response = await graphql(

@@ -2,6 +2,7 @@ import type { UnitDefinition } from '@commerce/service-kit';
 import type { OrdersConfig } from './config.ts';
 import type { Context } from './context.ts';
 import type { Db } from './db.ts';
+import { ordersEventHandlers } from './event-handlers.ts';
 import { resolvers } from './resolvers.ts';
 import {
   customerOrderPagesLoader,
@@ -18,6 +19,7 @@ export function ordersUnit(config: OrdersConfig, db: Db): UnitDefinition<Context
     resolvers,
     settings: config,
     db,
+    consumers: { handlers: ordersEventHandlers },
     createContext: (scope) => ({
       ...scope,
       db,

@@ -41,7 +41,7 @@ export type Stock = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Staff only: adds units received from a supplier. `quantity` is 1 to 1,000,000. Errors: BAD_USER_INPUT, UNAUTHENTICATED, FORBIDDEN. */
+  /** Staff only: adds units received from a supplier. `quantity` is 1 to 1,000,000. Errors: BAD_USER_INPUT, NOT_FOUND (a product catalog never announced), UNAUTHENTICATED, FORBIDDEN. */
   restock: Stock;
 };
 

@@ -1,0 +1,33 @@
+/**
+ * Catch-up for units that start with an empty copy: the owner of some state announces all of it
+ * again through its outbox, so every subscriber catches up through the normal relay and inbox,
+ * idempotently (copies keep only newer versions). Run after seeding by scripts/start.ts and the
+ * test setup; safe to run at any time.
+ *   pnpm events:replay catalog      (needs CATALOG_DATABASE_URL)
+ */
+
+import { connectDb as connectCatalog } from '../subgraphs/catalog/src/db.ts';
+import { replayProducts } from '../subgraphs/catalog/src/repository.ts';
+
+const replays: Record<string, () => Promise<string>> = {
+  catalog: async () => {
+    const url = process.env.CATALOG_DATABASE_URL;
+    if (!url) throw new Error('CATALOG_DATABASE_URL is not set');
+    const db = connectCatalog(url);
+    try {
+      return `catalog: ${await replayProducts(db)} products announced`;
+    } finally {
+      await db.$disconnect();
+    }
+  },
+};
+
+const owners = process.argv.slice(2);
+const unknown = owners.filter((owner) => !Object.hasOwn(replays, owner));
+if (owners.length === 0 || unknown.length > 0) {
+  console.error(
+    `usage: pnpm events:replay <${Object.keys(replays).join('|')}>…${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`,
+  );
+  process.exit(2);
+}
+for (const owner of owners) console.log(`replayed: ${await replays[owner]!()}`);

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import { productCreated } from '@commerce/events';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startEventDelivery } from '../../../tests/support/event-delivery.ts';
+import { connectDb, type Db } from './db.ts';
+import { inventoryEventHandlers } from './event-handlers.ts';
+import { restock } from './use-cases/restock.ts';
+
+// Inventory opens a stock row for every product catalog announces, through its real consumers.
+const env = inject('env');
+let db: Db;
+let delivery: Awaited<ReturnType<typeof startEventDelivery<Db>>>;
+const staffId = randomUUID();
+
+beforeAll(async () => {
+  db = connectDb(env.INVENTORY_DATABASE_URL!);
+  delivery = await startEventDelivery({
+    unit: 'inventory',
+    db,
+    handlers: inventoryEventHandlers,
+    redisUrl: env.REDIS_URL!,
+  });
+});
+afterAll(async () => {
+  await delivery?.stop();
+  await db?.$disconnect();
+});
+
+const created = (productId: string = randomUUID()) =>
+  productCreated.create({
+    productId,
+    sku: `SKU-${productId.slice(0, 8)}`,
+    name: 'Enamel mug',
+    priceCents: 1200,
+    currency: 'EUR',
+    onSale: true,
+    version: 1,
+  });
+
+describe('stock rows from catalog events', () => {
+  it('a created product gets a stock row with nothing on hand', async () => {
+    const event = created();
+    expect(await delivery.deliver(event)).toBe('completed');
+    expect(await db.stockItem.findUnique({ where: { productId: event.data.productId } })).toMatchObject({
+      onHand: 0,
+      reserved: 0,
+      version: 0,
+    });
+  });
+
+  it('the creation heard again (a redelivery, a replay) after a restock leaves the stock as it is', async () => {
+    const event = created();
+    await delivery.deliver(event);
+    await restock(db, event.data.productId, 7, staffId);
+    await delivery.deliver(event);
+    await delivery.deliver(created(event.data.productId));
+    expect(await db.stockItem.findUnique({ where: { productId: event.data.productId } })).toMatchObject({
+      onHand: 7,
+      version: 1,
+    });
+  });
+
+  it('every restock is announced as stock changed, in the same transaction', async () => {
+    const event = created();
+    await delivery.deliver(event);
+    await restock(db, event.data.productId, 5, staffId);
+    await restock(db, event.data.productId, 2, staffId);
+    const rows = await db.outboxEvent.findMany({
+      where: { aggregateId: event.data.productId },
+      orderBy: { position: 'asc' },
+    });
+    expect(
+      rows.map((row) => [row.type, (row.envelope as { data: { onHand: number; available: number } }).data]),
+    ).toEqual([
+      ['inventory.stock.changed', { productId: event.data.productId, onHand: 5, available: 5, reserved: 0 }],
+      ['inventory.stock.changed', { productId: event.data.productId, onHand: 7, available: 7, reserved: 0 }],
+    ]);
+  });
+});

@@ -1,0 +1,62 @@
+// A unit's real consumers in the test's process, on the shared Redis under a queue prefix of
+// their own (so the running system's workers never see these jobs), over the unit's test
+// database: a test hands it events as the relay would and waits for each job to finish.
+import { randomUUID } from 'node:crypto';
+import type { CommerceEvent, UnitName } from '@commerce/events';
+import {
+  createLogger,
+  deadLetterQueueName,
+  type EventHandlers,
+  eventJobOptions,
+  eventQueueName,
+  redisConnection,
+  startConsumers,
+  type TransactionalDb,
+  type TransactionClientOf,
+} from '@commerce/service-kit';
+import { Queue } from 'bullmq';
+
+export async function startEventDelivery<Db extends TransactionalDb>(options: {
+  unit: UnitName;
+  db: Db;
+  handlers: EventHandlers<TransactionClientOf<Db>>;
+  redisUrl: string;
+}) {
+  const connection = redisConnection(options.redisUrl);
+  const prefix = `${process.env.TEST_DATABASE_PREFIX ?? 'commerce_test_'}delivery-${randomUUID().slice(0, 8)}`;
+  const queue = new Queue(eventQueueName(options.unit), { connection, prefix });
+  const consumers = startConsumers({
+    unit: options.unit,
+    db: options.db,
+    handlers: options.handlers,
+    connection,
+    queuePrefix: prefix,
+    logger: createLogger(`${options.unit}-delivery-test`, 'silent'),
+    attempts: 2,
+    backoff: { baseMs: 100, maxMs: 200 },
+  });
+
+  return {
+    /**
+     * Delivers an event as one job and waits until the job is done. A second delivery of the same
+     * event gets a new job id (a re-publish after BullMQ forgot the first), so only the inbox can
+     * tell it was applied before.
+     */
+    async deliver(event: CommerceEvent): Promise<string> {
+      const jobId = `${event.id}.${randomUUID().slice(0, 8)}`;
+      await queue.add(event.type, event, eventJobOptions(jobId));
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const state = await queue.getJobState(jobId);
+        if (state === 'completed' || state === 'failed') return state;
+        if (Date.now() > deadline) throw new Error(`job ${jobId} (${event.type}) still ${state} after 30 s`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    async stop() {
+      await consumers.stop();
+      const deadLetters = new Queue(deadLetterQueueName(options.unit), { connection, prefix });
+      await Promise.all([queue, deadLetters].map((q) => q.obliterate({ force: true }).finally(() => q.close())));
+    },
+  };
+}
