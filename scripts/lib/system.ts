@@ -70,6 +70,8 @@ export function environment(settings: SystemSettings): Record<string, string> {
     RATE_LIMIT_OPS_PAGES: '20000',
     APQ_MAX_REGISTRATIONS: '20000',
     RATE_LIMIT_KEY_PREFIX: `${settings.databasePrefix}rate-limit`,
+    // BullMQ's key prefix: a test run's queues are apart from a local run's and from each other.
+    QUEUE_PREFIX: `${settings.databasePrefix}queues`,
   };
   for (const unit of UNITS) {
     const name = unit.toUpperCase();
