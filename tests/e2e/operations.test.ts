@@ -145,6 +145,10 @@ describe('operations: dead letters, queues and the audit of staff actions, throu
   let failedLetter: DeadLetterNode;
   let baseline: number;
 
+  it("runs on the test run's own queues, apart from a local run's (QUEUE_PREFIX)", () => {
+    expect(env.QUEUE_PREFIX).toMatch(/^commerce_.+queues$/);
+  });
+
   it('a poison message is dead-lettered at once and listed for staff with its payload and error', async () => {
     baseline = await deadLettered();
     await queue.add(poison.type, poison, eventJobOptions(poisonId));
