@@ -44,7 +44,7 @@ const notFound = (id: string) =>
   clientError('NOT_FOUND', `There is no dead letter ${JSON.stringify(id)} (it may have been retried or discarded).`);
 
 /** Puts a dead letter back on its original queue, with its original envelope and event id. */
-export function retryDeadLetter(db: Db, queues: MessagingAdmin, actor: Staff, deadLetterId: string) {
+export async function retryDeadLetter(db: Db, queues: MessagingAdmin, actor: Staff, deadLetterId: string) {
   return audited(db, { actor, action: 'RETRY_DEAD_LETTER', deadLetterId }, async () => {
     const retried = await queues.retryDeadLetter(deadLetterId);
     return retried && { queue: retried.queue };
@@ -52,7 +52,13 @@ export function retryDeadLetter(db: Db, queues: MessagingAdmin, actor: Staff, de
 }
 
 /** Deletes a dead letter for good; staff must say why. */
-export function discardDeadLetter(db: Db, queues: MessagingAdmin, actor: Staff, deadLetterId: string, reason: string) {
+export async function discardDeadLetter(
+  db: Db,
+  queues: MessagingAdmin,
+  actor: Staff,
+  deadLetterId: string,
+  reason: string,
+) {
   const why = reason.trim();
   if (why.length === 0) throw clientError('BAD_USER_INPUT', 'Say why the dead letter is discarded: `reason` is blank.');
   if (why.length > MAX_REASON_LENGTH) {
