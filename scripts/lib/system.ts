@@ -70,7 +70,8 @@ export function environment(settings: SystemSettings): Record<string, string> {
     RATE_LIMIT_OPS_PAGES: '20000',
     APQ_MAX_REGISTRATIONS: '20000',
     RATE_LIMIT_KEY_PREFIX: `${settings.databasePrefix}rate-limit`,
-    // BullMQ's key prefix: a test run's queues are apart from a local run's and from each other.
+    // Queues too: two test runs (or a test run and the local system) on one Redis never take
+    // each other's events. No ':' (BullMQ's separator), so `commerce_test_queues`.
     QUEUE_PREFIX: `${settings.databasePrefix}queues`,
   };
   for (const unit of UNITS) {

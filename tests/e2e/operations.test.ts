@@ -1,14 +1,19 @@
 // Staff look after dead letters through the router: a poison message and an event whose handler
-// fails are put aside by a real consumer on the test run's queues (QUEUE_PREFIX), listed, counted,
-// retried after the fix (applied once), discarded with a reason, and every action is in the audit.
+// fails are put aside by a real consumer, listed, counted, retried after the fix (applied once),
+// discarded with a reason, and every action is in the audit.
 //
-// No unit consumes events in its own process yet, so this file runs notifications' consumer itself,
-// over notifications' test database, with a handler that fails until "the fix".
+// The units' own consumers run in the system's processes on the test run's queues, and they would
+// take this file's messages. So the file has queues of its own (a QUEUE_PREFIX under the run's): it
+// runs notifications' consumer itself, over notifications' test database, with a handler that fails
+// until "the fix"; an operations subgraph in this process watching those queues, over the test
+// operations database; and a router in this process that reaches it (every other subgraph is the
+// system's, so `actor { email }` resolves through the real accounts).
 import { randomUUID } from 'node:crypto';
 import { userRegistered } from '@commerce/events';
 import {
   type Consumers,
   createLogger,
+  deadLetterQueueName,
   eventJobOptions,
   eventQueueName,
   PermanentError,
@@ -18,11 +23,17 @@ import {
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectDb } from '../../subgraphs/notifications/src/db.ts';
+import { startOperations } from '../../subgraphs/operations/src/app.ts';
+import { readConfig } from '../../subgraphs/operations/src/config.ts';
+import { connectDb as connectOperationsDb } from '../../subgraphs/operations/src/db.ts';
 import { errorCodes, graphql } from '../support/graphql.ts';
+import { type RunningRouter, startTestRouter } from '../support/router.ts';
 import { signInAda, signInStaff } from '../support/sign-in.ts';
 
-const routerUrl = inject('routerUrl');
+const systemRouterUrl = inject('routerUrl');
 const env = inject('env');
+const prefix = `${env.QUEUE_PREFIX}-operations-${randomUUID().slice(0, 8)}`;
+let routerUrl: string;
 
 type DeadLetterNode = {
   id: string;
@@ -62,6 +73,9 @@ const DISCARD = `mutation($id: ID!, $reason: String!) { discardDeadLetter(id: $i
 let staff: Awaited<ReturnType<typeof signInStaff>>;
 let customer: Awaited<ReturnType<typeof signInAda>>;
 let db: ReturnType<typeof connectDb>;
+let operationsDb: ReturnType<typeof connectOperationsDb>;
+let operations: Awaited<ReturnType<typeof startOperations>>;
+let router: RunningRouter;
 let queue: Queue;
 let consumers: Consumers;
 /** "The fix": until it is in, the handler refuses every registration. */
@@ -69,15 +83,22 @@ let fixed = false;
 const applied = new Map<string, number>();
 
 beforeAll(async () => {
-  [staff, customer] = await Promise.all([signInStaff(routerUrl), signInAda(routerUrl)]);
+  [staff, customer] = await Promise.all([signInStaff(systemRouterUrl), signInAda(systemRouterUrl)]);
   db = connectDb(env.NOTIFICATIONS_DATABASE_URL!);
+  operationsDb = connectOperationsDb(env.OPERATIONS_DATABASE_URL!);
+  operations = await startOperations(
+    readConfig({ ...env, OPERATIONS_PORT: '0', LOG_LEVEL: 'silent', QUEUE_PREFIX: prefix }),
+    operationsDb,
+  );
+  router = await startTestRouter(env, { OPERATIONS_URL: operations.url });
+  routerUrl = router.url;
   const connection = redisConnection(env.REDIS_URL!);
-  queue = new Queue(eventQueueName('notifications'), { connection, prefix: env.QUEUE_PREFIX });
+  queue = new Queue(eventQueueName('notifications'), { connection, prefix });
   consumers = startConsumers({
     unit: 'notifications',
     db,
     connection,
-    queuePrefix: env.QUEUE_PREFIX,
+    queuePrefix: prefix,
     logger: createLogger('operations-test', 'silent'),
     attempts: 2,
     backoff: { baseMs: 50, maxMs: 200 },
@@ -92,8 +113,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await consumers?.stop();
-  await queue?.close();
-  await db?.$disconnect();
+  await router?.close();
+  await operations?.close();
+  const deadLetters = new Queue(deadLetterQueueName('notifications'), {
+    connection: redisConnection(env.REDIS_URL!),
+    prefix,
+  });
+  await Promise.all([queue?.obliterate({ force: true }), deadLetters.obliterate({ force: true })]);
+  await Promise.all([queue?.close(), deadLetters.close(), db?.$disconnect(), operationsDb?.$disconnect()]);
 });
 
 async function asStaff<Data>(query: string, variables: Record<string, unknown> = {}): Promise<Data> {
@@ -143,14 +170,13 @@ describe('operations: dead letters, queues and the audit of staff actions, throu
   const registration = userRegistered.create({ userId: randomUUID(), email: 'late@example.com', name: 'Late' });
   let poisonLetter: DeadLetterNode;
   let failedLetter: DeadLetterNode;
-  let baseline: number;
 
-  it("runs on the test run's own queues, apart from a local run's (QUEUE_PREFIX)", () => {
+  it("the test run's queues are its own, apart from a local run's (QUEUE_PREFIX)", () => {
     expect(env.QUEUE_PREFIX).toMatch(/^commerce_.+queues$/);
   });
 
   it('a poison message is dead-lettered at once and listed for staff with its payload and error', async () => {
-    baseline = await deadLettered();
+    expect(await deadLettered()).toBe(0);
     await queue.add(poison.type, poison, eventJobOptions(poisonId));
     poisonLetter = await deadLetterOf(poisonId);
     expect(poisonLetter).toMatchObject({
@@ -161,7 +187,7 @@ describe('operations: dead letters, queues and the audit of staff actions, throu
     expect(JSON.parse(poisonLetter.payload)).toEqual(poison);
     expect(poisonLetter.error).toMatch(/^invalid event: /);
     expect(Date.parse(poisonLetter.deadLetteredAt)).toBeGreaterThanOrEqual(startedAt.getTime() - 1000);
-    expect(await deadLettered()).toBe(baseline + 1);
+    expect(await deadLettered()).toBe(1);
   });
 
   it('customers are FORBIDDEN and anonymous callers UNAUTHENTICATED, for every field of operations', async () => {
@@ -187,7 +213,7 @@ describe('operations: dead letters, queues and the audit of staff actions, throu
     await queue.add(registration.type, registration, eventJobOptions(registration.id));
     failedLetter = await deadLetterOf(registration.id);
     expect(failedLetter.error).toContain('no welcome template for this shop');
-    expect(await deadLettered()).toBe(baseline + 2);
+    expect(await deadLettered()).toBe(2);
     expect(await inboxRows(registration.id)).toBe(0);
 
     fixed = true;
@@ -202,7 +228,7 @@ describe('operations: dead letters, queues and the audit of staff actions, throu
     await eventually('the retried event applied', async () => (applied.get(registration.id) ? true : undefined));
     expect(await inboxRows(registration.id)).toBe(1);
     expect((await listDeadLetters()).map((letter) => letter.id)).not.toContain(failedLetter.id);
-    expect(await deadLettered()).toBe(baseline + 1);
+    expect(await deadLettered()).toBe(1);
 
     // Retrying it again finds nothing to retry: it is applied once, not twice.
     const again = await graphql(routerUrl, RETRY, { id: failedLetter.id }, staff.headers);
@@ -226,7 +252,7 @@ describe('operations: dead letters, queues and the audit of staff actions, throu
       actor: { email: 'staff@example.com' },
     });
     expect((await listDeadLetters()).map((letter) => letter.id)).not.toContain(poisonLetter.id);
-    expect(await deadLettered()).toBe(baseline);
+    expect(await deadLettered()).toBe(0);
   });
 
   it('an unknown dead letter is NOT_FOUND for retry and discard', async () => {

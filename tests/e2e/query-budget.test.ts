@@ -1,24 +1,24 @@
-import { issueAccessToken, parseKeyRing, type RunningSubgraph } from '@commerce/service-kit';
+import { inProcessApi, issueAccessToken, parseKeyRing, type RunningUnit, runUnit } from '@commerce/service-kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PRODUCTS, userId } from '../../prisma/seed/fixtures.ts';
 import { startRouter } from '../../router/src/app.ts';
 import { readConfig as readRouterConfig } from '../../router/src/config.ts';
-import { startAccounts } from '../../subgraphs/accounts/src/app.ts';
+import { accountsUnit } from '../../subgraphs/accounts/src/app.ts';
 import { readConfig as accountsConfig } from '../../subgraphs/accounts/src/config.ts';
 import { connectDb as accountsDb } from '../../subgraphs/accounts/src/db.ts';
-import { startCatalog } from '../../subgraphs/catalog/src/app.ts';
+import { catalogUnit } from '../../subgraphs/catalog/src/app.ts';
 import { readConfig as catalogConfig } from '../../subgraphs/catalog/src/config.ts';
 import { connectDb as catalogDb } from '../../subgraphs/catalog/src/db.ts';
-import { startInventory } from '../../subgraphs/inventory/src/app.ts';
+import { inventoryUnit } from '../../subgraphs/inventory/src/app.ts';
 import { readConfig as inventoryConfig } from '../../subgraphs/inventory/src/config.ts';
 import { connectDb as inventoryDb } from '../../subgraphs/inventory/src/db.ts';
-import { startNotifications } from '../../subgraphs/notifications/src/app.ts';
+import { notificationsUnit } from '../../subgraphs/notifications/src/app.ts';
 import { readConfig as notificationsConfig } from '../../subgraphs/notifications/src/config.ts';
 import { connectDb as notificationsDb } from '../../subgraphs/notifications/src/db.ts';
-import { startOrders } from '../../subgraphs/orders/src/app.ts';
+import { ordersUnit } from '../../subgraphs/orders/src/app.ts';
 import { readConfig as ordersConfig } from '../../subgraphs/orders/src/config.ts';
 import { connectDb as ordersDb } from '../../subgraphs/orders/src/db.ts';
-import { startPayments } from '../../subgraphs/payments/src/app.ts';
+import { paymentsUnit } from '../../subgraphs/payments/src/app.ts';
 import { readConfig as paymentsConfig } from '../../subgraphs/payments/src/config.ts';
 import { connectDb as paymentsDb } from '../../subgraphs/payments/src/db.ts';
 import { graphql } from '../support/graphql.ts';
@@ -95,15 +95,21 @@ async function placeFiftyOrders() {
 }
 
 beforeAll(async () => {
-  const subgraphs: Array<[string, Promise<RunningSubgraph>]> = [
-    ['ACCOUNTS', startAccounts(accountsConfig({ ...quiet, ACCOUNTS_PORT: '0' }), dbs.accounts)],
-    ['CATALOG', startCatalog(catalogConfig({ ...quiet, CATALOG_PORT: '0' }), dbs.catalog)],
-    ['INVENTORY', startInventory(inventoryConfig({ ...quiet, INVENTORY_PORT: '0' }), dbs.inventory)],
-    ['ORDERS', startOrders(ordersConfig({ ...quiet, ORDERS_PORT: '0' }), dbs.orders)],
-    ['PAYMENTS', startPayments(paymentsConfig({ ...quiet, PAYMENTS_PORT: '0' }), dbs.payments)],
+  const subgraphs: Array<[string, Promise<RunningUnit>]> = [
+    ['ACCOUNTS', runUnit(accountsUnit(accountsConfig({ ...quiet, ACCOUNTS_PORT: '0' }), dbs.accounts), inProcessApi)],
+    ['CATALOG', runUnit(catalogUnit(catalogConfig({ ...quiet, CATALOG_PORT: '0' }), dbs.catalog), inProcessApi)],
+    [
+      'INVENTORY',
+      runUnit(inventoryUnit(inventoryConfig({ ...quiet, INVENTORY_PORT: '0' }), dbs.inventory), inProcessApi),
+    ],
+    ['ORDERS', runUnit(ordersUnit(ordersConfig({ ...quiet, ORDERS_PORT: '0' }), dbs.orders), inProcessApi)],
+    ['PAYMENTS', runUnit(paymentsUnit(paymentsConfig({ ...quiet, PAYMENTS_PORT: '0' }), dbs.payments), inProcessApi)],
     [
       'NOTIFICATIONS',
-      startNotifications(notificationsConfig({ ...quiet, NOTIFICATIONS_PORT: '0' }), dbs.notifications),
+      runUnit(
+        notificationsUnit(notificationsConfig({ ...quiet, NOTIFICATIONS_PORT: '0' }), dbs.notifications),
+        inProcessApi,
+      ),
     ],
   ];
   const urls: Record<string, string> = {};

@@ -207,3 +207,44 @@ export function startFixture(name: string, env: Record<string, string>) {
   };
 }
 export type Fixture = ReturnType<typeof startFixture>;
+
+/**
+ * A real unit's process (subgraphs/<unit>/src/main.ts, as production runs it) with the settings
+ * given; ready once it logs "<unit> running" (after its API and/or workers started).
+ */
+export function startUnitProcess(unit: string, env: Record<string, string>) {
+  const lines: string[] = [];
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'subgraphs', unit, 'src', 'main.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let buffered = '';
+  child.stdout!.on('data', (chunk) => {
+    buffered += chunk;
+    const parts = buffered.split('\n');
+    buffered = parts.pop()!;
+    lines.push(...parts);
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const running = `"msg":"${unit} running"`;
+  return {
+    child,
+    lines,
+    ready: () =>
+      waitFor(
+        `${unit} to start (stderr: ${stderr})`,
+        async () => lines.some((line) => line.includes(running)),
+        120_000,
+      ),
+    exited: () => exited(child),
+    async kill(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited(child);
+    },
+  };
+}
+export type UnitProcess = ReturnType<typeof startUnitProcess>;

@@ -16,6 +16,12 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEn
 export const port = z.coerce.number().int().min(0).max(65535);
 export const url = z.url();
 export const secret = z.string().min(32, 'must be at least 32 characters');
+export const redisUrl = z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL');
+/** BullMQ joins its key parts with ':', so the prefix has none. */
+export const queuePrefix = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, _ . or - (no colon)')
+  .default('commerce');
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
 
 /** What every subgraph process reads: its own port and database, and the settings all share. */
@@ -25,6 +31,10 @@ export type SubgraphSettings = {
   databaseUrl: string;
   routerSigningSecret: string;
   logLevel: string;
+  /** The Redis of the unit's queues (BullMQ). */
+  redisUrl: string;
+  /** The BullMQ key prefix: several systems (test runs, a local run) on one Redis stay apart. */
+  queuePrefix: string;
 };
 
 type SubgraphShape<P extends string> = { [K in `${P}_PORT`]: z.ZodDefault<typeof port> } & {
@@ -33,11 +43,13 @@ type SubgraphShape<P extends string> = { [K in `${P}_PORT`]: z.ZodDefault<typeof
   HOST: z.ZodDefault<z.ZodString>;
   ROUTER_SIGNING_SECRET: typeof secret;
   LOG_LEVEL: typeof logLevel;
+  REDIS_URL: typeof redisUrl;
+  QUEUE_PREFIX: typeof queuePrefix;
 };
 
 /**
  * The environment variables of a subgraph named `unit` (ORDERS_PORT, ORDERS_DATABASE_URL, HOST,
- * ROUTER_SIGNING_SECRET, LOG_LEVEL), to spread into its config schema beside any of its own.
+ * ROUTER_SIGNING_SECRET, LOG_LEVEL, REDIS_URL, QUEUE_PREFIX), to spread into its config schema beside any of its own.
  */
 export function subgraphShape<P extends string>(unit: P, defaultPort: number): SubgraphShape<Uppercase<P>> {
   const prefix = unit.toUpperCase();
@@ -47,6 +59,8 @@ export function subgraphShape<P extends string>(unit: P, defaultPort: number): S
     [`${prefix}_DATABASE_URL`]: z.string().startsWith('postgres'),
     ROUTER_SIGNING_SECRET: secret,
     LOG_LEVEL: logLevel,
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: queuePrefix,
   } as SubgraphShape<Uppercase<P>>;
 }
 
@@ -59,6 +73,8 @@ export function subgraphSettings(unit: string, env: Record<string, unknown>): Su
     databaseUrl: env[`${prefix}_DATABASE_URL`] as string,
     routerSigningSecret: env.ROUTER_SIGNING_SECRET as string,
     logLevel: env.LOG_LEVEL as string,
+    redisUrl: env.REDIS_URL as string,
+    queuePrefix: env.QUEUE_PREFIX as string,
   };
 }
 

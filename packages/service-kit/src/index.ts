@@ -12,3 +12,4 @@ export * from './pagination.ts';
 export * from './prisma.ts';
 export * from './redis.ts';
 export * from './subgraph.ts';
+export * from './unit.ts';

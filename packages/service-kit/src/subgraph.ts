@@ -8,7 +8,7 @@ import { parse } from 'graphql';
 import { authorizationError, readAuthorizationRequirements, refusedFields } from './authorization.ts';
 import type { SubgraphSettings } from './config.ts';
 import { maskInternalError, requestError } from './errors.ts';
-import { closeServer, createHttpServer, graphqlHandler, listen, requestIdOf, sendJson } from './http.ts';
+import { closeServer, createHttpServer, graphqlHandler, listen, type Route, requestIdOf, sendJson } from './http.ts';
 import { IDENTITY_HEADER, type Identity, verifyIdentity } from './identity.ts';
 import { refuseNulInStrings } from './input-strings.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -28,6 +28,10 @@ export type SubgraphOptions<TContext extends RequestScope> = {
   db: { $executeRawUnsafe(query: string): Promise<unknown> };
   /** Builds the per-request context: DataLoaders live here so batching is per request. */
   createContext: (scope: RequestScope) => TContext;
+  /** Routes beside /graphql, /healthz and /readyz (runUnit adds /metrics). */
+  routes?: Record<string, Route>;
+  /** The process's logger, when the caller made one already. */
+  logger?: Logger;
 };
 
 export type RunningSubgraph = { url: string; server: Server; logger: Logger; close: () => Promise<void> };
@@ -41,7 +45,7 @@ export async function startSubgraph<TContext extends RequestScope>(
   options: SubgraphOptions<TContext>,
 ): Promise<RunningSubgraph> {
   const { name, settings } = options;
-  const logger = createLogger(name, settings.logLevel);
+  const logger = options.logger ?? createLogger(name, settings.logLevel);
   const typeDefs = parse(readFileSync(options.schemaFile, 'utf8'));
   const schema = buildSubgraphSchema({ typeDefs, resolvers: options.resolvers });
   const requirements = readAuthorizationRequirements(typeDefs);
@@ -83,18 +87,7 @@ export async function startSubgraph<TContext extends RequestScope>(
       const requestId = requestIdOf(req);
       return options.createContext({ identity, requestId, logger: logger.child({ requestId }) });
     },
-    routes: {
-      '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok', service: name }),
-      '/readyz': async (_req, res) => {
-        try {
-          await options.db.$executeRawUnsafe('select 1');
-          sendJson(res, 200, { status: 'ready', service: name });
-        } catch (error) {
-          logger.warn({ err: error }, 'not ready');
-          sendJson(res, 503, { status: 'unavailable', service: name });
-        }
-      },
-    },
+    routes: { ...probeRoutes(name, options.db, logger), ...options.routes },
   });
   const server = createHttpServer(handler);
   await listen(server, settings.port, settings.host);
@@ -109,6 +102,26 @@ export async function startSubgraph<TContext extends RequestScope>(
     close: async () => {
       await closeServer(server);
       await apollo.stop();
+    },
+  };
+}
+
+/** /healthz (the process runs) and /readyz (its database answers), for every unit's process. */
+export function probeRoutes(
+  name: string,
+  db: SubgraphOptions<RequestScope>['db'],
+  logger: Logger,
+): Record<string, Route> {
+  return {
+    '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok', service: name }),
+    '/readyz': async (_req, res) => {
+      try {
+        await db.$executeRawUnsafe('select 1');
+        sendJson(res, 200, { status: 'ready', service: name });
+      } catch (error) {
+        logger.warn({ err: error }, 'not ready');
+        sendJson(res, 503, { status: 'unavailable', service: name });
+      }
     },
   };
 }

@@ -1,20 +1,20 @@
-import type { RunningSubgraph } from '@commerce/service-kit';
+import { inProcessApi, type RunningUnit, runUnit } from '@commerce/service-kit';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { asRouter, errorCodes, graphql } from '../../../tests/support/graphql.ts';
-import { startAccounts } from './app.ts';
+import { accountsUnit } from './app.ts';
 import { readConfig } from './config.ts';
 import { connectDb, type Db } from './db.ts';
 
 // The accounts subgraph in this process, over the real test database, called over real HTTP.
 const env = inject('env');
 let db: Db;
-let subgraph: RunningSubgraph;
+let subgraph: RunningUnit;
 let anonymous: Record<string, string>;
 
 beforeAll(async () => {
   const config = readConfig({ ...env, ACCOUNTS_PORT: '0', LOG_LEVEL: 'silent' });
   db = connectDb(config.databaseUrl);
-  subgraph = await startAccounts(config, db);
+  subgraph = await runUnit(accountsUnit(config, db), inProcessApi);
 });
 // The router's identity header lives seconds: a fresh one for each test.
 beforeEach(async () => {

@@ -1,11 +1,11 @@
-import { issueAccessToken, loaderByKey, startSubgraph } from '@commerce/service-kit';
+import { issueAccessToken, loaderByKey, type UnitDefinition } from '@commerce/service-kit';
 import type { AccountsConfig } from './config.ts';
 import type { Context } from './context.ts';
 import type { Db } from './db.ts';
 import { resolvers } from './resolvers.ts';
 
-/** The accounts subgraph over a given database; main.ts runs it, tests start it in-process. */
-export function startAccounts(config: AccountsConfig, db: Db) {
+/** The accounts unit over a given database: main.ts runs it with runUnit, tests start its API in-process. */
+export function accountsUnit(config: AccountsConfig, db: Db): UnitDefinition<Context, Db> {
   const tokens: Context['tokens'] = async (claims) => {
     const expiresAt = new Date(Date.now() + config.accessTokenTtlSeconds * 1000);
     return {
@@ -13,7 +13,7 @@ export function startAccounts(config: AccountsConfig, db: Db) {
       expiresAt,
     };
   };
-  return startSubgraph<Context>({
+  return {
     name: 'accounts',
     schemaFile: new URL('../schema.graphql', import.meta.url),
     resolvers,
@@ -29,5 +29,5 @@ export function startAccounts(config: AccountsConfig, db: Db) {
         (user) => user.id,
       ),
     }),
-  });
+  };
 }

@@ -1,14 +1,14 @@
-import { hashPartnerKey, type Identity, type RunningSubgraph } from '@commerce/service-kit';
+import { hashPartnerKey, type Identity, inProcessApi, type RunningUnit, runUnit } from '@commerce/service-kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { asRouter, errorCodes, graphql } from '../../../tests/support/graphql.ts';
-import { startAccounts } from './app.ts';
+import { accountsUnit } from './app.ts';
 import { readConfig } from './config.ts';
 import { connectDb, type Db } from './db.ts';
 
 // Partner clients in the accounts subgraph, in this process, over the real test database and HTTP.
 const env = inject('env');
 let db: Db;
-let subgraph: RunningSubgraph;
+let subgraph: RunningUnit;
 let staff: Record<string, string>;
 
 const as = (identity: Identity) => asRouter(identity, env.ROUTER_SIGNING_SECRET!);
@@ -16,7 +16,7 @@ const as = (identity: Identity) => asRouter(identity, env.ROUTER_SIGNING_SECRET!
 beforeAll(async () => {
   const config = readConfig({ ...env, ACCOUNTS_PORT: '0', LOG_LEVEL: 'silent' });
   db = connectDb(config.databaseUrl);
-  subgraph = await startAccounts(config, db);
+  subgraph = await runUnit(accountsUnit(config, db), inProcessApi);
   const staffUser = await db.user.findUniqueOrThrow({ where: { email: 'staff@example.com' } });
   staff = await as({ kind: 'user', userId: staffUser.id, role: 'STAFF' });
 });

@@ -1,12 +1,12 @@
-import { loaderByKey, startSubgraph } from '@commerce/service-kit';
+import { loaderByKey, type UnitDefinition } from '@commerce/service-kit';
 import type { CatalogConfig } from './config.ts';
 import type { Context } from './context.ts';
 import type { Db } from './db.ts';
 import { resolvers } from './resolvers.ts';
 
-/** The catalog subgraph over a given database; main.ts runs it, tests start it in-process. */
-export function startCatalog(config: CatalogConfig, db: Db) {
-  return startSubgraph<Context>({
+/** The catalog unit over a given database: main.ts runs it with runUnit, tests start its API in-process. */
+export function catalogUnit(config: CatalogConfig, db: Db): UnitDefinition<Context, Db> {
+  return {
     name: 'catalog',
     schemaFile: new URL('../schema.graphql', import.meta.url),
     resolvers,
@@ -24,5 +24,5 @@ export function startCatalog(config: CatalogConfig, db: Db) {
         (row) => row.id,
       ),
     }),
-  });
+  };
 }

@@ -1,22 +1,22 @@
-import type { RunningSubgraph } from '@commerce/service-kit';
+import { inProcessApi, type RunningUnit, runUnit } from '@commerce/service-kit';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { PRODUCTS } from '../../../prisma/seed/fixtures.ts';
 import { asRouter, errorCodes, type GraphQLResponse, graphql } from '../../../tests/support/graphql.ts';
-import { startCatalog } from './app.ts';
+import { catalogUnit } from './app.ts';
 import { readConfig } from './config.ts';
 import { connectDb, type Db } from './db.ts';
 
 // The catalog subgraph in this process, over the real test database, called over real HTTP.
 const env = inject('env');
 let db: Db;
-let subgraph: RunningSubgraph;
+let subgraph: RunningUnit;
 let anonymous: Record<string, string>;
 let staff: Record<string, string>;
 
 beforeAll(async () => {
   const config = readConfig({ ...env, CATALOG_PORT: '0', LOG_LEVEL: 'silent' });
   db = connectDb(config.databaseUrl);
-  subgraph = await startCatalog(config, db);
+  subgraph = await runUnit(catalogUnit(config, db), inProcessApi);
 });
 // The router's identity header lives seconds: fresh ones for each test.
 beforeEach(async () => {

@@ -1,9 +1,7 @@
-import { stopOnSignal } from '@commerce/service-kit';
-import { startCatalog } from './app.ts';
+import { runUnit } from '@commerce/service-kit';
+import { catalogUnit } from './app.ts';
 import { readConfig } from './config.ts';
 import { connectDb } from './db.ts';
 
 const config = readConfig();
-const db = connectDb(config.databaseUrl);
-const subgraph = await startCatalog(config, db);
-stopOnSignal(subgraph.logger, subgraph.close, () => db.$disconnect());
+await runUnit(catalogUnit(config, connectDb(config.databaseUrl)));

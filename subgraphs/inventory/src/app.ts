@@ -1,12 +1,12 @@
-import { loaderByKey, startSubgraph } from '@commerce/service-kit';
+import { loaderByKey, type UnitDefinition } from '@commerce/service-kit';
 import type { InventoryConfig } from './config.ts';
 import type { Context } from './context.ts';
 import type { Db } from './db.ts';
 import { resolvers } from './resolvers.ts';
 
-/** The inventory subgraph over a given database; main.ts runs it, tests start it in-process. */
-export function startInventory(config: InventoryConfig, db: Db) {
-  return startSubgraph<Context>({
+/** The inventory unit over a given database: main.ts runs it with runUnit, tests start its API in-process. */
+export function inventoryUnit(config: InventoryConfig, db: Db): UnitDefinition<Context, Db> {
+  return {
     name: 'inventory',
     schemaFile: new URL('../schema.graphql', import.meta.url),
     resolvers,
@@ -20,5 +20,5 @@ export function startInventory(config: InventoryConfig, db: Db) {
         (row) => row.productId,
       ),
     }),
-  });
+  };
 }

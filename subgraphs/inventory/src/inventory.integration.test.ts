@@ -1,8 +1,8 @@
-import type { RunningSubgraph } from '@commerce/service-kit';
+import { inProcessApi, type RunningUnit, runUnit } from '@commerce/service-kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PRODUCTS } from '../../../prisma/seed/fixtures.ts';
 import { asRouter, errorCodes, graphql } from '../../../tests/support/graphql.ts';
-import { startInventory } from './app.ts';
+import { inventoryUnit } from './app.ts';
 import { readConfig } from './config.ts';
 import { connectDb, type Db } from './db.ts';
 import { MAX_ON_HAND } from './domain/stock.ts';
@@ -11,13 +11,16 @@ import { MAX_ON_HAND } from './domain/stock.ts';
 const env = inject('env');
 const statements: string[] = [];
 let db: Db;
-let subgraph: RunningSubgraph;
+let subgraph: RunningUnit;
 const staff = { kind: 'user' as const, userId: '00000000-0000-4000-a000-000000000001', role: 'STAFF' as const };
 const customer = { kind: 'user' as const, userId: '00000000-0000-4000-a000-000000000002', role: 'CUSTOMER' as const };
 
 beforeAll(async () => {
   db = connectDb(env.INVENTORY_DATABASE_URL!, { onQuery: (sql) => statements.push(sql) });
-  subgraph = await startInventory(readConfig({ ...env, INVENTORY_PORT: '0', LOG_LEVEL: 'silent' }), db);
+  subgraph = await runUnit(
+    inventoryUnit(readConfig({ ...env, INVENTORY_PORT: '0', LOG_LEVEL: 'silent' }), db),
+    inProcessApi,
+  );
 });
 afterAll(async () => {
   await subgraph?.close();

@@ -1,13 +1,14 @@
-import { startSubgraph } from '@commerce/service-kit';
+import type { UnitDefinition } from '@commerce/service-kit';
 import type { NotificationsConfig } from './config.ts';
 import type { Context } from './context.ts';
 import type { Db } from './db.ts';
 import { resolvers } from './resolvers.ts';
 import { countLoader, notificationPagesLoader } from './use-cases/find-notifications.ts';
+import { welcomeNewCustomer } from './use-cases/welcome-new-customer.ts';
 
-/** The notifications subgraph over a given database; main.ts runs it, tests start it in-process. */
-export function startNotifications(config: NotificationsConfig, db: Db) {
-  return startSubgraph<Context>({
+/** The notifications unit over a given database: main.ts runs it with runUnit, tests start its API in-process. */
+export function notificationsUnit(config: NotificationsConfig, db: Db): UnitDefinition<Context, Db> {
+  return {
     name: 'notifications',
     schemaFile: new URL('../schema.graphql', import.meta.url),
     resolvers,
@@ -20,5 +21,8 @@ export function startNotifications(config: NotificationsConfig, db: Db) {
       countByUser: countLoader(db, false),
       unreadCountByUser: countLoader(db, true),
     }),
-  });
+    consumers: {
+      handlers: { 'accounts.user.registered': welcomeNewCustomer },
+    },
+  };
 }

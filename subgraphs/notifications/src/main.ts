@@ -1,9 +1,7 @@
-import { stopOnSignal } from '@commerce/service-kit';
-import { startNotifications } from './app.ts';
+import { runUnit } from '@commerce/service-kit';
+import { notificationsUnit } from './app.ts';
 import { readConfig } from './config.ts';
 import { connectDb } from './db.ts';
 
 const config = readConfig();
-const db = connectDb(config.databaseUrl);
-const subgraph = await startNotifications(config, db);
-stopOnSignal(subgraph.logger, subgraph.close, () => db.$disconnect());
+await runUnit(notificationsUnit(config, connectDb(config.databaseUrl)));

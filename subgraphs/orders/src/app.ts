@@ -1,4 +1,4 @@
-import { startSubgraph } from '@commerce/service-kit';
+import type { UnitDefinition } from '@commerce/service-kit';
 import type { OrdersConfig } from './config.ts';
 import type { Context } from './context.ts';
 import type { Db } from './db.ts';
@@ -10,9 +10,9 @@ import {
   timelineLoader,
 } from './use-cases/find-orders.ts';
 
-/** The orders subgraph over a given database; main.ts runs it, tests start it in-process. */
-export function startOrders(config: OrdersConfig, db: Db) {
-  return startSubgraph<Context>({
+/** The orders unit over a given database: main.ts runs it with runUnit, tests start its API in-process. */
+export function ordersUnit(config: OrdersConfig, db: Db): UnitDefinition<Context, Db> {
+  return {
     name: 'orders',
     schemaFile: new URL('../schema.graphql', import.meta.url),
     resolvers,
@@ -26,5 +26,5 @@ export function startOrders(config: OrdersConfig, db: Db) {
       customerOrderPages: customerOrderPagesLoader(db),
       orderCountByCustomer: orderCountLoader(db),
     }),
-  });
+  };
 }

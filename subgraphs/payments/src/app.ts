@@ -1,12 +1,12 @@
-import { loaderByKey, startSubgraph } from '@commerce/service-kit';
+import { loaderByKey, type UnitDefinition } from '@commerce/service-kit';
 import type { PaymentsConfig } from './config.ts';
 import type { Context } from './context.ts';
 import type { Db } from './db.ts';
 import { resolvers } from './resolvers.ts';
 
-/** The payments subgraph over a given database; main.ts runs it, tests start it in-process. */
-export function startPayments(config: PaymentsConfig, db: Db) {
-  return startSubgraph<Context>({
+/** The payments unit over a given database: main.ts runs it with runUnit, tests start its API in-process. */
+export function paymentsUnit(config: PaymentsConfig, db: Db): UnitDefinition<Context, Db> {
+  return {
     name: 'payments',
     schemaFile: new URL('../schema.graphql', import.meta.url),
     resolvers,
@@ -26,5 +26,5 @@ export function startPayments(config: PaymentsConfig, db: Db) {
         (payment) => payment.orderId,
       ),
     }),
-  });
+  };
 }

@@ -3,6 +3,7 @@ import type { Db } from '../db.ts';
 import { checkPartnerName } from '../domain/partner-client.ts';
 import type { PartnerClient } from '../generated/prisma/client.ts';
 import { newPartnerKey } from '../partner-key.ts';
+import { recordPartnerClient } from '../repository.ts';
 
 export type IssuedPartnerKey = { apiKey: string; client: PartnerClient };
 
@@ -11,8 +12,6 @@ export async function createPartnerClient(db: Db, name: string, staffUserId: str
   const checked = checkPartnerName(name);
   if (!checked.ok) throw clientError('BAD_USER_INPUT', checked.message, { fields: [{ field: 'name' }] });
   const { apiKey, keyPrefix, keyHash } = newPartnerKey();
-  const client = await db.partnerClient.create({
-    data: { name: checked.name, keyPrefix, keyHash, createdById: staffUserId },
-  });
+  const client = await recordPartnerClient(db, { name: checked.name, keyPrefix, keyHash, createdById: staffUserId });
   return { apiKey, client };
 }

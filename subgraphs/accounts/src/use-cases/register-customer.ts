@@ -3,6 +3,7 @@ import type { Db } from '../db.ts';
 import { checkRegistration, normalizeEmail, type Registration } from '../domain/registration.ts';
 import { Prisma, type User } from '../generated/prisma/client.ts';
 import { hashPassword } from '../password.ts';
+import { openCustomerAccount } from '../repository.ts';
 
 /** Opens a customer account. Staff accounts are never created through this path. */
 export async function registerCustomer(db: Db, input: Registration): Promise<User> {
@@ -14,9 +15,7 @@ export async function registerCustomer(db: Db, input: Registration): Promise<Use
   }
   const passwordHash = await hashPassword(input.password);
   try {
-    return await db.user.create({
-      data: { email: normalizeEmail(input.email), name: input.name.trim(), role: 'CUSTOMER', passwordHash },
-    });
+    return await openCustomerAccount(db, { email: normalizeEmail(input.email), name: input.name.trim(), passwordHash });
   } catch (error) {
     // The unique index decides, so two racing registrations cannot both win.
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {

@@ -1,6 +1,7 @@
 import { clientError, isUuid } from '@commerce/service-kit';
 import type { Db } from '../db.ts';
 import type { PartnerClient } from '../generated/prisma/client.ts';
+import { revokePartnerKey } from '../repository.ts';
 
 /**
  * Staff revoke a partner's key for good. The first revocation's time is kept, so revoking twice
@@ -9,8 +10,7 @@ import type { PartnerClient } from '../generated/prisma/client.ts';
 export async function revokePartnerClient(db: Db, id: string): Promise<PartnerClient> {
   const notFound = () => clientError('NOT_FOUND', 'There is no partner client with this id.');
   if (!isUuid(id)) throw notFound();
-  await db.partnerClient.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
-  const client = await db.partnerClient.findUnique({ where: { id } });
+  const client = await revokePartnerKey(db, id);
   if (!client) throw notFound();
   return client;
 }

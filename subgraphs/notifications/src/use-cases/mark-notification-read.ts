@@ -2,6 +2,7 @@ import { clientError, isUuid, type SignedInUser } from '@commerce/service-kit';
 import type { Db } from '../db.ts';
 import { mayMarkRead } from '../domain/notification.ts';
 import type { Notification } from '../generated/prisma/client.ts';
+import { markRead } from '../repository.ts';
 
 /** The user read a notification. The first read time is kept: marking again changes nothing. */
 export async function markNotificationRead(db: Db, user: SignedInUser, id: string): Promise<Notification> {
@@ -10,7 +11,5 @@ export async function markNotificationRead(db: Db, user: SignedInUser, id: strin
     throw clientError('NOT_FOUND', `No notification of yours has id ${id}.`);
   }
   if (notification.readAt) return notification;
-  // Conditional update: a concurrent mark keeps the earlier read time.
-  await db.notification.updateMany({ where: { id, readAt: null }, data: { readAt: new Date() } });
-  return db.notification.findUniqueOrThrow({ where: { id } });
+  return markRead(db, id);
 }
