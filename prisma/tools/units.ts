@@ -15,6 +15,7 @@ export const units: readonly Unit[] = [
   { name: 'orders', databaseUrlVariable: 'ORDERS_DATABASE_URL' },
   { name: 'payments', databaseUrlVariable: 'PAYMENTS_DATABASE_URL' },
   { name: 'notifications', databaseUrlVariable: 'NOTIFICATIONS_DATABASE_URL' },
+  { name: 'operations', databaseUrlVariable: 'OPERATIONS_DATABASE_URL' },
 ];
 
 export const prismaRoot = path.resolve(import.meta.dirname, '..');

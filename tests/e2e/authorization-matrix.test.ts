@@ -181,6 +181,36 @@ const MATRIX: Record<string, Entry> = {
     variables: (fixtures) => ({ id: fixtures.pricedProductId }),
     expected: staffOnly,
   },
+  'Query.deadLetters': {
+    guard: 'staff',
+    operation: 'query MatrixDeadLetters { deadLetters(first: 1) { pageInfo { hasNextPage } } }',
+    expected: staffOnly,
+  },
+  'Query.queues': {
+    guard: 'staff',
+    operation: 'query MatrixQueues { queues { name deadLettered } }',
+    expected: staffOnly,
+  },
+  'Query.auditLog': {
+    guard: 'staff',
+    operation: 'query MatrixAuditLog { auditLog(first: 1) { pageInfo { hasNextPage } } }',
+    expected: staffOnly,
+  },
+  // Staff get past the guard to a dead letter that does not exist: the matrix retries and discards
+  // nothing real (tests/e2e/operations.test.ts does).
+  'Mutation.retryDeadLetter': {
+    guard: 'staff',
+    operation: 'mutation MatrixRetryDeadLetter($id: ID!) { retryDeadLetter(id: $id) { outcome } }',
+    variables: () => ({ id: `notifications/matrix-${crypto.randomUUID()}` }),
+    expected: { ...staffOnly, staff: 'NOT_FOUND' },
+  },
+  'Mutation.discardDeadLetter': {
+    guard: 'staff',
+    operation:
+      'mutation MatrixDiscardDeadLetter($id: ID!) { discardDeadLetter(id: $id, reason: "matrix") { outcome } }',
+    variables: () => ({ id: `notifications/matrix-${crypto.randomUUID()}` }),
+    expected: { ...staffOnly, staff: 'NOT_FOUND' },
+  },
   'Mutation.markNotificationRead': {
     guard: 'signed-in',
     operation: 'mutation MatrixMarkRead($id: ID!) { markNotificationRead(id: $id) { id } }',

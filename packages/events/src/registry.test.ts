@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  consumingUnits,
   eventSubscribers,
   parseEvent,
   productCreated,
@@ -84,5 +85,10 @@ describe('event contracts', () => {
     expect(typesConsumedBy('inventory')).toEqual(['catalog.product.created']);
     expect(typesConsumedBy('notifications')).toEqual(['accounts.user.registered']);
     expect(eventSubscribers['inventory.stock.changed']).toEqual([]);
+  });
+
+  it('the units with queues are exactly those the routing sends something to', () => {
+    expect(consumingUnits()).toEqual(['inventory', 'orders', 'notifications']);
+    expect(consumingUnits({ 'accounts.user.registered': ['payments'] })).toEqual(['payments']);
   });
 });

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { EnvelopeOf } from './define-event.ts';
-import { envelopeSchema, type UnitName } from './envelope.ts';
+import { envelopeSchema, type UnitName, unitNames } from './envelope.ts';
 import { productArchived, productCreated, productPriceChanged, stockChanged, userRegistered } from './events.ts';
 
 /** Every event type the system knows, by name. Adding one: define it in events.ts, list it here. */
@@ -68,4 +68,9 @@ export function typesConsumedBy(unit: UnitName, routing: EventRouting = eventSub
   return Object.entries(routing)
     .filter(([, units]) => units?.includes(unit))
     .map(([type]) => type);
+}
+
+/** The units that consume some event type, so have an `<unit>.events` and `<unit>.dead-letter` queue. */
+export function consumingUnits(routing: EventRouting = eventSubscribers): UnitName[] {
+  return unitNames.filter((unit) => typesConsumedBy(unit, routing).length > 0);
 }

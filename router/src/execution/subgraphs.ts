@@ -6,6 +6,7 @@ export const DEFAULT_SUBGRAPH_PORTS = {
   orders: 4004,
   payments: 4005,
   notifications: 4006,
+  operations: 4007,
 } as const;
 
 export type SubgraphName = keyof typeof DEFAULT_SUBGRAPH_PORTS;

@@ -52,8 +52,21 @@ export interface MessagingAdmin {
   close(): Promise<void>;
 }
 
-const encodeCursor = (letter: DeadLetter) => Buffer.from(`${letter.failedAt}|${letter.id}`).toString('base64url');
+const encodeCursor = (letter: Pick<DeadLetter, 'failedAt' | 'id'>) =>
+  Buffer.from(`${letter.failedAt}|${letter.id}`).toString('base64url');
 const decodeCursor = (cursor: string) => Buffer.from(cursor, 'base64url').toString();
+
+/** The cursor of one dead letter in listDeadLetters' order (an edge's cursor). */
+export const deadLetterCursor = encodeCursor;
+
+/** Whether `cursor` is one listDeadLetters made: a failure time and a `<unit>/<job id>`. */
+export function isDeadLetterCursor(cursor: string): boolean {
+  const decoded = decodeCursor(cursor);
+  return (
+    Buffer.from(decoded).toString('base64url') === cursor &&
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\|[a-z]+\/[^|]+$/.test(decoded)
+  );
+}
 
 /**
  * What the operations unit needs over every unit's queues: dead letters to list, retry and

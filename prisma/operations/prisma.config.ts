@@ -1,0 +1,3 @@
+import { defineUnitPrismaConfig } from '../tools/unit-prisma-config.ts';
+
+export default defineUnitPrismaConfig('operations');
