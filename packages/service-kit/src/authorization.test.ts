@@ -71,7 +71,7 @@ describe('scopes and verdicts', () => {
         extend type Query { basket: [ID!] @federation__authenticated }
         interface Owned { owner: ID @authenticated }
         extend interface Owned { audit: String @requiresScopes(scopes: [["staff"]]) }
-        type Open { name: String @deprecated }
+        type Open { name: String @deprecated @tag(scopes: [["staff"]]) }
       `),
     );
     expect(Object.fromEntries(read)).toEqual({

@@ -249,7 +249,7 @@ describe('measuring an operation: edge cases', () => {
     type Query { shelf(first: Int): Shelf! tags: [String!]! item: Item }
     type Shelf { total: Int! edges: [Edge!]! }
     type Edge { node: Item! }
-    type Item { name: String! parts(first: Int): [Item!]! }
+    type Item { name: String! parts(after: String, first: Int): [Item!]! }
   `);
   const measure = (query: string, variables = {}) => {
     const document = parse(query);
@@ -271,6 +271,7 @@ describe('measuring an operation: edge cases', () => {
   it('a list field takes its own `first` (a literal or a number variable); anything else is a default page', () => {
     // item 1 + parts (1 + n × name 1)
     expect(measure('{ item { parts(first: 3) { name } } }').cost).toBe(1 + 1 + 3);
+    expect(measure('{ item { parts(after: "c", first: 3) { name } } }').cost).toBe(1 + 1 + 3);
     expect(measure('query($n: Int) { item { parts(first: $n) { name } } }', { n: 4 }).cost).toBe(1 + 1 + 4);
     expect(measure('query($n: Int) { item { parts(first: $n) { name } } }', { n: '4' }).cost).toBe(1 + 1 + 20);
     expect(measure('query($n: Int) { item { parts(first: $n) { name } } }').cost).toBe(1 + 1 + 20);
