@@ -272,6 +272,8 @@ describe('measuring an operation: edge cases', () => {
     // item 1 + parts (1 + n × name 1)
     expect(measure('{ item { parts(first: 3) { name } } }').cost).toBe(1 + 1 + 3);
     expect(measure('{ item { parts(after: "c", first: 3) { name } } }').cost).toBe(1 + 1 + 3);
+    // A list's `first` sizes that list only: a list inside it without one holds a default page.
+    expect(measure('{ item { parts(first: 3) { parts { name } } } }').cost).toBe(1 + 1 + 3 * (1 + 20));
     expect(measure('query($n: Int) { item { parts(first: $n) { name } } }', { n: 4 }).cost).toBe(1 + 1 + 4);
     expect(measure('query($n: Int) { item { parts(first: $n) { name } } }', { n: '4' }).cost).toBe(1 + 1 + 20);
     expect(measure('query($n: Int) { item { parts(first: $n) { name } } }').cost).toBe(1 + 1 + 20);
@@ -293,6 +295,13 @@ describe('measuring an operation: edge cases', () => {
     expect(twice).toMatchObject({ aliases: 1, fields: 2 * once.fields, repeats: 1 });
     expect(measure('{ a: tags b: tags c: item { n: name } }').aliases).toBe(4);
     expect(measure('{ tags tags t: tags }').repeats).toBe(2);
+  });
+
+  it('an unvalidated document (the screen measures before validation) is measured without failing', () => {
+    // An unknown type condition, a selection under a scalar, a field the type lacks: validation refuses them later.
+    expect(measure('{ ... on Nope { name } }')).toMatchObject({ cost: 1, fields: 2 });
+    expect(measure('{ tags { length } }')).toMatchObject({ cost: 1 + 20, depth: 2 });
+    expect(measure('{ item { nope { name } } }')).toMatchObject({ cost: 2, depth: 2 });
   });
 
   it('up to 20,000 selections are counted; past that the walk stops and the count is infinite', () => {
