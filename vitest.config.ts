@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: [
+    // `pnpm mutation` may run fewer tests (MUTATION_TESTS, comma-separated globs; scripts/mutation.sh).
+    include: process.env.MUTATION_TESTS?.split(',') ?? [
       'packages/**/*.test.ts',
       'subgraphs/**/*.test.ts',
       'router/**/*.test.ts',

@@ -127,7 +127,7 @@ const markdown = [
         `**Partial: the run was stopped with ${reported} of ${plannedTotal} mutants reported; the rest are not counted.**`,
         '',
       ]),
-  `Command: \`pnpm mutation${strykerOptions.length ? ` ${strykerOptions.join(' ')}` : ''}\` (scripts/mutation.sh, stryker.config.mjs)`,
+  `Command: \`${process.env.MUTATION_TESTS ? `MUTATION_TESTS='${process.env.MUTATION_TESTS}' ` : ''}pnpm mutation${strykerOptions.length ? ` ${strykerOptions.join(' ')}` : ''}\` (scripts/mutation.sh, stryker.config.mjs)`,
   `Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; commit ${git('rev-parse', '--short', 'HEAD')}${dirty}`,
   `Machine: ${machine}; shared with other work while it ran (load average ${loadavg()[0]?.toFixed(0)} at the end)`,
   `Run time: ${minutes} for ${tested} mutants run against tests, ${perMutant} per mutant (the initial test run included)`,

@@ -3,6 +3,9 @@
 # cover each mutant, one mutant after another. Writes bench/results/mutation.md.
 #   pnpm mutation                                   everything stryker.config.mjs mutates
 #   pnpm mutation --mutate router/src/edge/limits.ts    a narrower look (any `stryker run` option)
+#   MUTATION_TESTS='router/src/edge/*.test.ts' pnpm mutation --mutate …   and only those tests
+#     (comma-separated globs, vitest.config.ts): a router module is reached by nearly every test
+#     through the in-process routers, and each of its mutants would rerun them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/toolchain.sh

@@ -61,11 +61,60 @@ describe('access tokens', () => {
     expect(await verifyAccessToken(token, [newKey])).toEqual({ ok: false, reason: 'expired' });
   });
 
+  it('a staff token carries the STAFF role', async () => {
+    const staff = { userId: claims.userId, role: 'STAFF' as const };
+    expect(await verifyAccessToken(await issueAccessToken(staff, newKey, 60), [newKey])).toEqual({
+      ok: true,
+      claims: staff,
+    });
+  });
+
+  // Signed with the ring's own key, so only the claim the case names is wrong.
+  const signedWith = (payload: Record<string, unknown>, shape: (jwt: SignJWT) => SignJWT) =>
+    shape(
+      new SignJWT(payload)
+        .setProtectedHeader({ alg: 'HS256', kid: newKey.id })
+        .setIssuer(ACCESS_TOKEN_ISSUER)
+        .setAudience(ACCESS_TOKEN_AUDIENCE)
+        .setExpirationTime(Math.floor(Date.now() / 1000) + 60),
+    ).sign(new TextEncoder().encode(newKey.secret));
+
+  it.each([
+    ['without a subject', { role: 'CUSTOMER' }, (jwt: SignJWT) => jwt],
+    ['with an unknown role', { role: 'ADMIN' }, (jwt: SignJWT) => jwt.setSubject(claims.userId)],
+    ['without a role', {}, (jwt: SignJWT) => jwt.setSubject(claims.userId)],
+    ['from another issuer', { role: 'STAFF' }, (jwt: SignJWT) => jwt.setSubject(claims.userId).setIssuer('elsewhere')],
+    ['for another audience', { role: 'STAFF' }, (jwt: SignJWT) => jwt.setSubject(claims.userId).setAudience('other')],
+  ])('a validly signed token %s is refused as invalid', async (_case, payload, shape) => {
+    expect(await verifyAccessToken(await signedWith(payload, shape), [newKey])).toEqual({
+      ok: false,
+      reason: 'invalid',
+    });
+  });
+
+  it('a token without a key id is refused, even when a ring key would verify it', async () => {
+    const token = await new SignJWT({ role: 'CUSTOMER' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(claims.userId)
+      .setIssuer(ACCESS_TOKEN_ISSUER)
+      .setAudience(ACCESS_TOKEN_AUDIENCE)
+      .setExpirationTime(Math.floor(Date.now() / 1000) + 60)
+      .sign(new TextEncoder().encode(newKey.secret));
+    expect(await verifyAccessToken(token, [newKey])).toEqual({ ok: false, reason: 'invalid' });
+  });
+
   it('parses a key ring and rejects a malformed one', () => {
     expect(parseKeyRing('a:secret1, b:secret2')).toEqual([
       { id: 'a', secret: 'secret1' },
       { id: 'b', secret: 'secret2' },
     ]);
-    expect(() => parseKeyRing('no-colon')).toThrow(/id:secret/);
+    // Empty entries (a trailing comma, a doubled one) are skipped; a secret may hold a colon.
+    expect(parseKeyRing(' a:secret1,, b:se:cret2, ')).toEqual([
+      { id: 'a', secret: 'secret1' },
+      { id: 'b', secret: 'se:cret2' },
+    ]);
+    for (const malformed of ['no-colon', ':secret', 'id:', 'a:secret1,b']) {
+      expect(() => parseKeyRing(malformed), malformed).toThrow(/id:secret/);
+    }
   });
 });

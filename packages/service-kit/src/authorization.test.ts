@@ -64,6 +64,24 @@ describe('scopes and verdicts', () => {
     expect(verdictFor(ANONYMOUS, requirements.get('Query.me'))).toBe('allowed');
   });
 
+  it('reads guards on type extensions and interfaces, under imported or namespaced names; other directives are no guard', () => {
+    const read = readAuthorizationRequirements(
+      parse(`
+        type Product @key(fields: "id") { id: ID! cost: Int @federation__requiresScopes(scopes: [["staff"]]) }
+        extend type Query { basket: [ID!] @federation__authenticated }
+        interface Owned { owner: ID @authenticated }
+        extend interface Owned { audit: String @requiresScopes(scopes: [["staff"]]) }
+        type Open { name: String @deprecated @tag(scopes: [["staff"]]) }
+      `),
+    );
+    expect(Object.fromEntries(read)).toEqual({
+      'Product.cost': { authenticated: false, anyOf: [['staff']] },
+      'Query.basket': { authenticated: true, anyOf: [] },
+      'Owned.owner': { authenticated: true, anyOf: [] },
+      'Owned.audit': { authenticated: false, anyOf: [['staff']] },
+    });
+  });
+
   it('a directive on a type is refused, not silently ignored', () => {
     expect(() => readAuthorizationRequirements(parse('type Secret @authenticated { id: ID! }'))).toThrow(
       /on its fields/,
@@ -86,6 +104,39 @@ describe('walking an operation', () => {
     expect(check('{ things { ... on Robot { secret } } }', staff)).toBeNull();
   });
 
+  it('with no operation to run (an unknown operationName), nothing is refused here: Apollo refuses it', () => {
+    const document = parse('mutation { archive(id: "1") }');
+    expect(refusedFields(schema, document, undefined, requirements, ANONYMOUS)).toBeNull();
+  });
+
+  it('an inline fragment without a type condition is checked on the enclosing type', () => {
+    expect(check('{ me { ... { orders { id } } } }', partner)?.fields).toEqual(['User.orders']);
+  });
+
+  it('a field asked through an interface counts for every type that may answer it', () => {
+    const sdl = `
+      directive @requiresScopes(scopes: [[String!]!]!) on FIELD_DEFINITION
+      interface Priced { price: Int }
+      type Gift implements Priced { price: Int }
+      type Service implements Priced { price: Int @requiresScopes(scopes: [["staff"]]) }
+      type Query { priced: [Priced!]! }
+    `;
+    const document = parse('{ priced { price } }');
+    const operation = document.definitions[0] as OperationDefinitionNode;
+    const guards = readAuthorizationRequirements(parse(sdl));
+    expect(refusedFields(buildSchema(sdl), document, operation, guards, customer)).toEqual({
+      code: 'FORBIDDEN',
+      fields: ['Service.price'],
+      needs: ['staff'],
+    });
+  });
+
+  it('a fragment that spreads itself (refused by validation) is walked once, not forever', () => {
+    expect(check('{ me { ...F } } fragment F on User { orders { id } ...F }', ANONYMOUS)?.fields).toEqual([
+      'User.orders',
+    ]);
+  });
+
   it('checks only the operation that runs, and nothing for open fields', () => {
     expect(check('query Open { me { id name } } mutation Shut { archive(id: "1") }', ANONYMOUS)).toBeNull();
     expect(check('mutation { archive(id: "1") }', customer)?.fields).toEqual(['Mutation.archive']);
@@ -99,9 +150,23 @@ describe('walking an operation', () => {
       refusedFields: ['Mutation.archive'],
       http: { status: 403 },
     });
+    const eitherSet = authorizationError(check('{ me { orders { note } } }', customer)!, customer);
+    expect(eitherSet.message).toBe(
+      'You may not use Order.note: it needs the scope customer and partner or staff (you have customer).',
+    );
+    const several = check('{ things { ... on User { orders { note } } ... on Robot { secret } } }', partner)!;
+    expect(several).toEqual({
+      code: 'FORBIDDEN',
+      fields: ['Order.note', 'Robot.secret', 'User.orders'],
+      needs: ['customer and partner', 'staff'],
+    });
+    expect(authorizationError(several, partner).message).toBe(
+      'Partners may not use Order.note, Robot.secret, User.orders; it is for signed-in users of the shop.',
+    );
     const partnerRefused = authorizationError(check('{ me { orders { id } } }', partner)!, partner);
     expect(partnerRefused.message).toMatch(/^Partners may not use User.orders/);
     const anonymous = authorizationError(check('{ me { orders { id } } }', ANONYMOUS)!, ANONYMOUS);
+    expect(anonymous.message).toBe('Sign in to use User.orders.');
     expect(anonymous.extensions).toMatchObject({ code: 'UNAUTHENTICATED', http: { status: 401 } });
   });
 });
@@ -109,9 +174,13 @@ describe('walking an operation', () => {
 describe('helpers', () => {
   it('signedInUser names the user, and fails loudly (not as a client error) for anyone else', () => {
     expect(signedInUser(staff)).toEqual({ userId: (staff as { userId: string }).userId, role: 'STAFF' });
+    expect(signedInUser(customer)).toEqual({ userId: (customer as { userId: string }).userId, role: 'CUSTOMER' });
     expect(() => signedInUser(partner)).toThrow(/directive is missing/);
-    expect(isStaff(partner)).toBe(false);
-    expect(isPartner(partner)).toBe(true);
-    expect(isStaff(staff)).toBe(true);
+    expect(() => signedInUser(ANONYMOUS)).toThrow(/directive is missing/);
+  });
+
+  it('isStaff: only a signed-in member of staff; isPartner: only a partner', () => {
+    expect([staff, customer, partner, ANONYMOUS].map(isStaff)).toEqual([true, false, false, false]);
+    expect([staff, customer, partner, ANONYMOUS].map(isPartner)).toEqual([false, false, true, false]);
   });
 });

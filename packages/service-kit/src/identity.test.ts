@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ANONYMOUS, IDENTITY_LIFETIME_SECONDS, signIdentity, verifyIdentity } from './identity.ts';
+import { ANONYMOUS, hashPartnerKey, IDENTITY_LIFETIME_SECONDS, signIdentity, verifyIdentity } from './identity.ts';
 
 const secret = 's'.repeat(40);
 const user = { kind: 'user' as const, userId: '7d0f9d4e-5a43-4a5e-9a52-3c1f2a7b9e10', role: 'STAFF' as const };
@@ -12,6 +12,17 @@ afterEach(() => {
 describe('the router-signed identity header', () => {
   it('carries a user and their role', async () => {
     expect(await verifyIdentity(await signIdentity(user, secret, 'orders'), secret, 'orders')).toEqual(user);
+  });
+
+  it('carries a customer as a customer, not as staff', async () => {
+    const customer = { ...user, role: 'CUSTOMER' as const };
+    expect(await verifyIdentity(await signIdentity(customer, secret, 'orders'), secret, 'orders')).toEqual(customer);
+  });
+
+  it('addressed to several subgraphs (as tests do), it is good for each of them', async () => {
+    const token = await signIdentity(user, secret, ['orders', 'payments']);
+    expect(await verifyIdentity(token, secret, 'orders')).toEqual(user);
+    expect(await verifyIdentity(token, secret, 'payments')).toEqual(user);
   });
 
   it('carries an anonymous caller', async () => {
@@ -63,5 +74,32 @@ describe('the router-signed identity header', () => {
     const old = now - IDENTITY_LIFETIME_SECONDS - 5;
     expect(await verifyIdentity(await sign({ iat: old, exp: now + 3600 }), secret, 'orders')).toBeNull();
     expect(await verifyIdentity(await sign({ iat: now }), secret, 'orders')).toBeNull();
+  });
+
+  it('well signed and fresh, it is still refused without `iat`, from another issuer or with a role no user has', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (role: string, shape: (jwt: SignJWT) => SignJWT) =>
+      shape(
+        new SignJWT({ role })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setIssuer('commerce-router')
+          .setAudience('orders')
+          .setSubject(user.userId)
+          .setExpirationTime(now + 10),
+      ).sign(new TextEncoder().encode(secret));
+    expect(await verifyIdentity(await sign('STAFF', (jwt) => jwt.setIssuedAt(now)), secret, 'orders')).toEqual(user);
+    expect(await verifyIdentity(await sign('STAFF', (jwt) => jwt), secret, 'orders')).toBeNull();
+    expect(
+      await verifyIdentity(await sign('STAFF', (jwt) => jwt.setIssuedAt(now).setIssuer('x')), secret, 'orders'),
+    ).toBeNull();
+    expect(await verifyIdentity(await sign('ADMIN', (jwt) => jwt.setIssuedAt(now)), secret, 'orders')).toBeNull();
+    expect(await verifyIdentity(await sign('', (jwt) => jwt.setIssuedAt(now)), secret, 'orders')).toBeNull();
+  });
+});
+
+describe('partner API keys', () => {
+  it('are stored and looked up as their SHA-256, in hex', () => {
+    // The FIPS 180-2 test vector for "abc".
+    expect(hashPartnerKey('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
 });

@@ -21,10 +21,23 @@ describe('keyset pagination', () => {
     expect(bySku.parse({ after: bySku.cursorOf({ sku: 'MUG-001' }) }).after).toEqual({ sku: 'MUG-001' });
   });
 
+  it('a key is read back as written: an upper-case UUID in lower case, a 200-character text key whole', () => {
+    const upper = cursorOfValues('orders', '2026-01-02T03:04:05.678Z', row.id.toUpperCase());
+    expect(orders.parse({ after: upper }).after).toEqual(row);
+    const long = 'x'.repeat(200);
+    expect(bySku.parse({ after: cursorOfValues('products', long) }).after).toEqual({ sku: long });
+    expect(bySku.parse({ after: cursorOfValues('products', 'MUG\u00a0001 ☕') }).after).toEqual({
+      sku: 'MUG\u00a0001 ☕',
+    });
+  });
+
   it('page size defaults to 20 and stays within 1..100; one extra row is fetched', () => {
     expect(pageSize(undefined)).toBe(20);
+    expect(pageSize(1)).toBe(1);
     expect(pageSize(100)).toBe(100);
     expect(orders.parse({ first: 7 })).toEqual({ size: 7, take: 8, after: null });
+    expect(orders.parse({ first: 7, after: null })).toEqual({ size: 7, take: 8, after: null });
+    expect(orders.parse({ first: 7, after: orders.cursorOf(row) })).toEqual({ size: 7, take: 8, after: row });
     for (const first of [0, -1, 101, 2.5]) {
       expect(refusal(() => pageSize(first))).toEqual({
         code: 'BAD_USER_INPUT',
@@ -37,6 +50,11 @@ describe('keyset pagination', () => {
     ['an empty string', orders, ''],
     ['random base64', orders, 'bm90IGEgY3Vyc29yIGF0IGFsbA'],
     ['a cursor of another list', orders, bySku.cursorOf({ sku: 'MUG-001' })],
+    [
+      'a cursor of another list keyed alike',
+      bySku,
+      keyset('categories', { slug: 'text' }, 'asc').cursorOf({ slug: 'mugs' }),
+    ],
     ['a non-UUID id', orders, cursorOfValues('orders', '2026-01-02T03:04:05.678Z', "1' OR '1'='1")],
     ['the year -200000', orders, cursorOfValues('orders', '-200000-01-01T00:00:00.000Z', row.id)],
     ['an impossible date', orders, cursorOfValues('orders', '2026-02-31T00:00:00.000Z', row.id)],
@@ -45,6 +63,20 @@ describe('keyset pagination', () => {
     ['a NUL byte in a text key', bySku, cursorOfValues('products', 'MUG\u0000')],
     ['an empty text key', bySku, cursorOfValues('products', '')],
     ['an old-style cursor', bySku, Buffer.from('k:MUG-001').toString('base64url')],
+    ['the month 13', orders, cursorOfValues('orders', '2026-13-01T00:00:00.000Z', row.id)],
+    ['a year of five digits', orders, cursorOfValues('orders', '+020026-01-02T03:04:05.678Z', row.id)],
+    ['an extra field', orders, cursorOfValues('orders', '2026-01-02T03:04:05.678Z', row.id, row.id)],
+    ['a text key over 200 characters', bySku, cursorOfValues('products', 'x'.repeat(201))],
+    ['a unit separator in a text key', bySku, cursorOfValues('products', 'MUG\u001f')],
+    ['a DEL in a text key', bySku, cursorOfValues('products', 'MUG\u007f')],
+    ['a C1 control in a text key', bySku, cursorOfValues('products', 'MUG\u009f')],
+    ['a text key in a list', bySku, cursorOfValues('products', ['MUG-001'])],
+    ['a UUID in a list', orders, cursorOfValues('orders', '2026-01-02T03:04:05.678Z', [row.id])],
+    [
+      'an object shaped like the array',
+      bySku,
+      Buffer.from(JSON.stringify({ 0: 'products', 1: 'MUG-001', length: 2 })).toString('base64url'),
+    ],
   ])('%s as `after` is BAD_USER_INPUT naming the argument', (_case, list, after) => {
     const name = list === bySku ? 'products' : 'orders';
     expect(refusal(() => list.parse({ after }))).toEqual({
@@ -72,6 +104,12 @@ describe('keyset pagination', () => {
     expect(more.pageInfo).toEqual({ hasNextPage: true, endCursor: bySku.cursorOf({ sku: 'b' }) });
     const last = bySku.toPage(rows.slice(0, 2), query, async () => 2);
     expect(last.pageInfo).toEqual({ hasNextPage: false, endCursor: bySku.cursorOf({ sku: 'b' }) });
+  });
+
+  it("the end cursor is the last shown row's", () => {
+    const rows = ['a', 'b', 'c', 'd'].map((sku) => ({ sku }));
+    const page = bySku.toPage(rows, bySku.parse({ first: 3 }), async () => 4);
+    expect(page.pageInfo).toEqual({ hasNextPage: true, endCursor: bySku.cursorOf({ sku: 'c' }) });
   });
 
   it('an empty page has no end cursor', () => {

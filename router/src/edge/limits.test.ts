@@ -2,7 +2,7 @@ import { buildSchema, getIntrospectionQuery, Kind, type OperationDefinitionNode,
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { errorCodes, graphql } from '../../../tests/support/graphql.ts';
 import { bearer, type RunningRouter, startTestRouter } from '../../../tests/support/router.ts';
-import { measureOperation } from './limits.ts';
+import { createOperationLimits, limitExceeded, measureOperation, type OperationMeasure } from './limits.ts';
 
 // The limits of the shared test router (its defaults: depth 12, 20 aliases), and a router started
 // here with small ones (depth 4, cost 100, bodies of 2,000 bytes, one allowed browser origin).
@@ -241,6 +241,166 @@ describe('measuring an operation', () => {
     expect(measureWith('{ tags ...A ...B } fragment A on Query { tags } fragment B on Query { tags }').repeats).toBe(3);
     expect(measure('{ a: tags b: tags }').repeats).toBe(1);
     expect(measureWith('{ ...A } fragment A on Query { tags ...A }')).toMatchObject({ fields: 3 });
+  });
+});
+
+describe('measuring an operation: edge cases', () => {
+  const schema = buildSchema(`
+    type Query { shelf(first: Int): Shelf! tags: [String!]! item: Item }
+    type Shelf { total: Int! edges: [Edge!]! }
+    type Edge { node: Item! }
+    type Item { name: String! parts(after: String, first: Int): [Item!]! }
+  `);
+  const measure = (query: string, variables = {}) => {
+    const document = parse(query);
+    const fragments = Object.fromEntries(
+      document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d]] : [])),
+    );
+    const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION) as OperationDefinitionNode;
+    return measureOperation(schema, operation, fragments, variables);
+  };
+
+  it('`__typename` costs nothing and adds no depth; introspection costs nothing, its `ofType` chain no depth', () => {
+    expect(measure('{ __typename }')).toEqual({ depth: 0, aliases: 0, cost: 0, fields: 1, repeats: 1 });
+    expect(measure('{ item { __typename } }')).toMatchObject({ depth: 1, cost: 1 });
+    const wrappers = measure('{ __schema { types { ofType { ofType { ofType { name } } } } } }');
+    expect(wrappers).toMatchObject({ depth: 3, cost: 0 });
+    expect(measure('{ __type(name: "Item") { fields { name } } }')).toMatchObject({ depth: 3, cost: 0 });
+  });
+
+  it('a list field takes its own `first` (a literal or a number variable); anything else is a default page', () => {
+    // item 1 + parts (1 + n × name 1)
+    expect(measure('{ item { parts(first: 3) { name } } }').cost).toBe(1 + 1 + 3);
+    expect(measure('{ item { parts(after: "c", first: 3) { name } } }').cost).toBe(1 + 1 + 3);
+    // A list's `first` sizes that list only: a list inside it without one holds a default page.
+    expect(measure('{ item { parts(first: 3) { parts { name } } } }').cost).toBe(1 + 1 + 3 * (1 + 20));
+    expect(measure('query($n: Int) { item { parts(first: $n) { name } } }', { n: 4 }).cost).toBe(1 + 1 + 4);
+    expect(measure('query($n: Int) { item { parts(first: $n) { name } } }', { n: '4' }).cost).toBe(1 + 1 + 20);
+    expect(measure('query($n: Int) { item { parts(first: $n) { name } } }').cost).toBe(1 + 1 + 20);
+    expect(measure('query($n: Int = "x") { item { parts(first: $n) { name } } }').cost).toBe(1 + 1 + 20);
+    expect(measure('{ item { parts(first: "3") { name } } }').cost).toBe(1 + 1 + 20);
+    // A negative page holds nothing; a connection's `first` does not reach a list with its own.
+    expect(measure('{ item { parts(first: -5) { name } } }').cost).toBe(1 + 1);
+    expect(measure('{ shelf(first: 2) { edges { node { parts(first: 3) { name } } } } }').cost).toBe(
+      1 + 1 + 2 * (1 + 1 + 3),
+    );
+  });
+
+  it('a fragment spread in two places is counted in both; aliases are counted each', () => {
+    const once = measure('{ item { ...Parts } } fragment Parts on Item { parts(first: 2) { name } }');
+    const twice = measure(
+      '{ item { ...Parts } again: item { ...Parts } } fragment Parts on Item { parts(first: 2) { name } }',
+    );
+    expect(twice.cost).toBe(2 * once.cost);
+    expect(twice).toMatchObject({ aliases: 1, fields: 2 * once.fields, repeats: 1 });
+    expect(measure('{ a: tags b: tags c: item { n: name } }').aliases).toBe(4);
+    expect(measure('{ tags tags t: tags }').repeats).toBe(2);
+  });
+
+  it('an unvalidated document (the screen measures before validation) is measured without failing', () => {
+    // An unknown type condition, a selection under a scalar, a field the type lacks: validation refuses them later.
+    expect(measure('{ ... on Nope { name } }')).toMatchObject({ cost: 1, fields: 2 });
+    expect(measure('{ tags { length } }')).toMatchObject({ cost: 1 + 20, depth: 2 });
+    expect(measure('{ item { nope { name } } }')).toMatchObject({ cost: 2, depth: 2 });
+  });
+
+  it('up to 20,000 selections are counted; past that the walk stops and the count is infinite', () => {
+    const names = (count: number) => `{ ${'tags '.repeat(count)}}`;
+    expect(measure(names(20_000)).fields).toBe(20_000);
+    expect(measure(names(20_001))).toMatchObject({ fields: Number.POSITIVE_INFINITY, cost: Number.POSITIVE_INFINITY });
+  });
+});
+
+describe('which limit an operation breaks', () => {
+  const limits = { maxDepth: 4, maxAliases: 3, maxCost: 100, maxFields: 50, maxFieldRepeats: 2 };
+  const within: OperationMeasure = { depth: 4, aliases: 3, cost: 100, fields: 50, repeats: 2 };
+  const broken = (measure: Partial<OperationMeasure>) => {
+    const error = limitExceeded({ ...within, ...measure }, limits);
+    return error && { message: error.message, extensions: error.extensions };
+  };
+
+  it('at every limit exactly, nothing is refused', () => {
+    expect(limitExceeded(within, limits)).toBeUndefined();
+  });
+
+  it('one over a limit is QUERY_TOO_COMPLEX naming it, its maximum and the measure', () => {
+    expect(broken({ fields: 51 })).toEqual({
+      message: 'The query selects 51 fields; the limit is 50. Split it into several requests.',
+      extensions: expect.objectContaining({ code: 'QUERY_TOO_COMPLEX', limit: 'fields', maximum: 50, actual: 51 }),
+    });
+    expect(broken({ repeats: 3 })).toEqual({
+      message: 'The query selects one field 3 times in the same place; the limit is 2. Ask for it once.',
+      extensions: expect.objectContaining({ limit: 'repeats', maximum: 2, actual: 3 }),
+    });
+    expect(broken({ depth: 5 })).toEqual({
+      message: 'The query is 5 levels deep; the limit is 4. Ask for less nesting.',
+      extensions: expect.objectContaining({ limit: 'depth', maximum: 4, actual: 5 }),
+    });
+    expect(broken({ aliases: 4 })).toEqual({
+      message: 'The query uses 4 aliases; the limit is 3. Split it into several requests.',
+      extensions: expect.objectContaining({ limit: 'aliases', maximum: 3, actual: 4 }),
+    });
+    expect(broken({ cost: 101 })).toEqual({
+      message: "The query's cost is 101; the limit is 100. Ask for smaller pages (`first`) or fewer fields.",
+      extensions: expect.objectContaining({ limit: 'cost', maximum: 100, actual: 101 }),
+    });
+  });
+
+  it('an immeasurable document says so, without an `actual`', () => {
+    const fields = broken({ fields: Number.POSITIVE_INFINITY, cost: Number.POSITIVE_INFINITY });
+    expect(fields?.message).toBe(
+      'The query selects too many to count fields; the limit is 50. Split it into several requests.',
+    );
+    expect(fields?.extensions).not.toHaveProperty('actual');
+    const cost = broken({ cost: Number.POSITIVE_INFINITY });
+    expect(cost?.message).toMatch(/^The query's cost is too large to measure; the limit is 100\./);
+    expect(cost?.extensions).not.toHaveProperty('actual');
+  });
+
+  it('the first limit broken is the one reported: fields, repeats, depth, aliases, then cost', () => {
+    const all = { fields: 51, repeats: 3, depth: 5, aliases: 4, cost: 101 };
+    expect(broken(all)?.extensions).toMatchObject({ limit: 'fields' });
+    expect(broken({ ...all, fields: 50 })?.extensions).toMatchObject({ limit: 'repeats' });
+    expect(broken({ ...all, fields: 50, repeats: 2 })?.extensions).toMatchObject({ limit: 'depth' });
+    expect(broken({ ...all, fields: 50, repeats: 2, depth: 4 })?.extensions).toMatchObject({ limit: 'aliases' });
+  });
+});
+
+describe('the screen before validation', () => {
+  const schema = buildSchema('type Query { tags: [String!]! item: Item } type Item { name: String! }');
+  const limits = { maxDepth: 2, maxAliases: 1, maxCost: 100, maxFields: 50, maxFieldRepeats: 2, maxTokens: 40 };
+  async function screenWithSchema() {
+    const { screen, plugin } = createOperationLimits(limits);
+    const listener = await plugin.serverWillStart!({} as never);
+    listener!.schemaDidLoadOrUpdate!({ apiSchema: schema, coreSupergraphSdl: '' });
+    return screen;
+  }
+  const codeOf = (error: { extensions: Record<string, unknown> } | undefined) =>
+    error && { code: error.extensions.code, limit: error.extensions.limit };
+
+  it('over the token limit: refused by the parser, before any schema is known', () => {
+    const { screen } = createOperationLimits(limits);
+    const refused = screen(`{ ${'tags '.repeat(50)}}`, {});
+    expect(refused?.message).toBe('The query is longer than 40 tokens. Split it into several requests.');
+    expect(refused?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'tokens', maximum: 40 });
+    expect(screen('{ tags }', {})).toBeUndefined();
+  });
+
+  it('a syntax error is left to Apollo (GRAPHQL_PARSE_FAILED)', async () => {
+    expect((await screenWithSchema())('{ tags', {})).toBeUndefined();
+  });
+
+  it('every operation of the document is measured, not only the first; fragments included', async () => {
+    const screen = await screenWithSchema();
+    expect(screen('query A { tags } query B { item { name } }', {})).toBeUndefined();
+    expect(codeOf(screen('query A { tags } query B { a: tags b: tags }', {}))).toEqual({
+      code: 'QUERY_TOO_COMPLEX',
+      limit: 'aliases',
+    });
+    expect(codeOf(screen('fragment F on Query { tags tags } query A { tags ...F }', {}))).toEqual({
+      code: 'QUERY_TOO_COMPLEX',
+      limit: 'repeats',
+    });
   });
 });
 

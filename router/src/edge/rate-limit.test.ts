@@ -150,4 +150,9 @@ describe('who is counted', () => {
     expect(clientOf(partner, from('10.0.0.1'))).toEqual({ key: 'partner:p-1', kind: 'partner' });
     expect(clientOf(ANONYMOUS, from('10.0.0.2'))).toEqual({ key: 'ip:10.0.0.2', kind: 'anonymous' });
   });
+
+  it('callers whose address is gone (a closed socket) share one counter rather than none', () => {
+    const closed = { socket: {} } as IncomingMessage;
+    expect(clientOf(ANONYMOUS, closed)).toEqual({ key: 'ip:unknown', kind: 'anonymous' });
+  });
 });
