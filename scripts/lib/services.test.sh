@@ -9,6 +9,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
 
 passed=0
 failed=0
+# The project Redis these checks start lives on a spare port and in a temporary folder, and is shut
+# down before the script ends: the checks leave no server behind (the real one is 6390, .run/redis).
+if svc_have redis-server; then
+  spare_port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+  spare_dir=$(mktemp -d)
+  SVC_PROJECT_REDIS_PORT=$spare_port
+  SVC_PROJECT_REDIS_DIR=$spare_dir
+fi
 output=
 status=
 
@@ -84,11 +92,11 @@ dead_pg_url_named() {
 }
 dead_redis_url_named() { failed_saying "error: REDIS_URL (redis://127.0.0.1:$dead_port) does not answer"; }
 # (c) without URLs, the servers running on localhost are found; with redis-server installed,
-# Redis is the project's own (append-only, noeviction) on 6390, not the shared one on 6379.
+# Redis is the project's own (append-only, noeviction; here on the spare port), not the shared one on 6379.
 running_servers_found() {
   if svc_have redis-server; then
     succeeded && says "==> postgres: already running at 127.0.0.1:5432" &&
-      says "project Redis" && says "exported POSTGRES_URL=$local_pg REDIS_URL=redis://127.0.0.1:6390"
+      says "project Redis" && says "exported POSTGRES_URL=$local_pg REDIS_URL=redis://127.0.0.1:$spare_port"
   else
     succeeded && says "==> postgres: already running at 127.0.0.1:5432" &&
       says "==> redis: already running at 127.0.0.1:6379" &&
@@ -126,8 +134,10 @@ JS
 
 # (d) the project Redis is started with persistence and noeviction, and reused once running.
 if svc_have redis-server; then
-  spare_port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-  spare_dir=$(mktemp -d)
+  # The one (c) started goes first, so this starts its own.
+  redis_command "$spare_port" SHUTDOWN NOSAVE >/dev/null
+  while svc_port_open 127.0.0.1 "$spare_port"; do sleep 0.1; done
+  rm -rf "$spare_dir" && mkdir -p "$spare_dir"
   project_redis() {
     output=$(SVC_PROJECT_REDIS_PORT=$spare_port SVC_PROJECT_REDIS_DIR=$spare_dir bash -c \
       'source scripts/lib/services.sh && svc_start_project_redis && echo "REDIS_URL=$REDIS_URL"' 2>&1)
