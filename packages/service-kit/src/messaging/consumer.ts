@@ -51,8 +51,13 @@ export interface ConsumersOptions<Db extends TransactionalDb> {
   lockDurationMs?: number;
   stalledIntervalMs?: number;
   maxStalledCount?: number;
-  /** Metrics hook, per job; lagMs runs from the event's occurredAt. */
-  onProcessed?: (outcome: { type: string; outcome: ConsumerOutcome; lagMs: number }) => void;
+  /** Metrics hook, per job, called after the effect's commit; lagMs runs from the event's occurredAt. */
+  onProcessed?: (outcome: {
+    eventId: string | undefined;
+    type: string;
+    outcome: ConsumerOutcome;
+    lagMs: number;
+  }) => void;
   /** Fault injection for tests only: runs after the effect committed, before the job completes. */
   faults?: { afterCommit?: (eventId: string) => void | Promise<void> };
 }
@@ -107,7 +112,12 @@ export function startConsumers<Db extends TransactionalDb>(options: ConsumersOpt
     return Number.isNaN(occurredAt) ? 0 : Date.now() - occurredAt;
   };
   const report = (job: Job, outcome: ConsumerOutcome) =>
-    options.onProcessed?.({ type: job.name, outcome, lagMs: lag(job) });
+    options.onProcessed?.({
+      eventId: (job.data as { id?: string } | undefined)?.id,
+      type: job.name,
+      outcome,
+      lagMs: lag(job),
+    });
 
   async function process(job: Job): Promise<void> {
     const jobId = job.id as string;
