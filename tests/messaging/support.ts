@@ -172,14 +172,16 @@ export async function createFixtureDatabase(unit: string, serverUrl = sharedPost
   };
 }
 
-/** A fixture program (tests/messaging/fixtures/<name>.ts) in a process of its own. */
-export function startFixture(name: string, env: Record<string, string>) {
+/**
+ * A TypeScript program in a process of its own: Node itself with tsx's loader (not the tsx CLI,
+ * which would run it in a child), so a signal the program sends itself shows on this process.
+ * Collects its stdout as lines and its stderr as text.
+ */
+function spawnProgram(entry: string, env: Record<string, string>) {
   const lines: string[] = [];
-  // Node itself with tsx's loader (not the tsx CLI, which would run it in a child): a signal the
-  // fixture sends itself shows on this process.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'fixtures', `${name}.ts`)], {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let buffered = '';
@@ -193,12 +195,22 @@ export function startFixture(name: string, env: Record<string, string>) {
   child.stderr!.on('data', (chunk) => {
     stderr += chunk;
   });
+  return { child, lines, stderr: () => stderr };
+}
+
+/** A fixture program (tests/messaging/fixtures/<name>.ts) in a process of its own. */
+export function startFixture(name: string, env: Record<string, string>) {
+  const { child, lines, stderr } = spawnProgram(path.join(import.meta.dirname, 'fixtures', `${name}.ts`), {
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
   return {
     child,
     lines,
-    stderr: () => stderr,
+    stderr,
     // Loading tsx, BullMQ and Prisma takes a second, or a minute on a machine at load 40.
-    ready: () => waitFor(`fixture ${name} to start (stderr: ${stderr})`, async () => lines.includes('ready'), 120_000),
+    ready: () =>
+      waitFor(`fixture ${name} to start (stderr: ${stderr()})`, async () => lines.includes('ready'), 120_000),
     exited: () => exited(child),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -213,22 +225,9 @@ export type Fixture = ReturnType<typeof startFixture>;
  * given; ready once it logs "<unit> running" (after its API and/or workers started).
  */
 export function startUnitProcess(unit: string, env: Record<string, string>) {
-  const lines: string[] = [];
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'subgraphs', unit, 'src', 'main.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let buffered = '';
-  child.stdout!.on('data', (chunk) => {
-    buffered += chunk;
-    const parts = buffered.split('\n');
-    buffered = parts.pop()!;
-    lines.push(...parts);
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk) => {
-    stderr += chunk;
+  const { child, lines, stderr } = spawnProgram(path.join(ROOT, 'subgraphs', unit, 'src', 'main.ts'), {
+    LOG_LEVEL: 'info',
+    ...env,
   });
   const running = `"msg":"${unit} running"`;
   return {
@@ -236,7 +235,7 @@ export function startUnitProcess(unit: string, env: Record<string, string>) {
     lines,
     ready: () =>
       waitFor(
-        `${unit} to start (stderr: ${stderr})`,
+        `${unit} to start (stderr: ${stderr()})`,
         async () => lines.some((line) => line.includes(running)),
         120_000,
       ),

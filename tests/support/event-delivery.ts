@@ -2,7 +2,7 @@
 // their own (so the running system's workers never see these jobs), over the unit's test
 // database: a test hands it events as the relay would and waits for each job to finish.
 import { randomUUID } from 'node:crypto';
-import type { CommerceEvent, UnitName } from '@commerce/events';
+import { type CommerceEvent, productCreated, type UnitName } from '@commerce/events';
 import {
   createLogger,
   deadLetterQueueName,
@@ -60,3 +60,15 @@ export async function startEventDelivery<Db extends TransactionalDb>(options: {
     },
   };
 }
+
+/** A product's creation as catalog announces it (version 1, on sale), for the units that copy it. */
+export const productCreatedEvent = (productId: string = randomUUID()) =>
+  productCreated.create({
+    productId,
+    sku: `SKU-${productId.slice(0, 8)}`,
+    name: 'Enamel mug',
+    priceCents: 1200,
+    currency: 'EUR',
+    onSale: true,
+    version: 1,
+  });

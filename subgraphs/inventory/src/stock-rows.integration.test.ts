@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { productCreated } from '@commerce/events';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startEventDelivery } from '../../../tests/support/event-delivery.ts';
+import { productCreatedEvent, startEventDelivery } from '../../../tests/support/event-delivery.ts';
 import { connectDb, type Db } from './db.ts';
 import { inventoryEventHandlers } from './event-handlers.ts';
 import { restock } from './use-cases/restock.ts';
@@ -26,16 +25,7 @@ afterAll(async () => {
   await db?.$disconnect();
 });
 
-const created = (productId: string = randomUUID()) =>
-  productCreated.create({
-    productId,
-    sku: `SKU-${productId.slice(0, 8)}`,
-    name: 'Enamel mug',
-    priceCents: 1200,
-    currency: 'EUR',
-    onSale: true,
-    version: 1,
-  });
+const created = productCreatedEvent;
 
 describe('stock rows from catalog events', () => {
   it('a created product gets a stock row with nothing on hand', async () => {

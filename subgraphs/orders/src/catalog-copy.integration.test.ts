@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { productArchived, productCreated, productPriceChanged } from '@commerce/events';
+import { productArchived, productPriceChanged } from '@commerce/events';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startEventDelivery } from '../../../tests/support/event-delivery.ts';
+import { productCreatedEvent, startEventDelivery } from '../../../tests/support/event-delivery.ts';
 import { connectDb, type Db } from './db.ts';
 import { ordersEventHandlers } from './event-handlers.ts';
 
@@ -19,16 +18,7 @@ afterAll(async () => {
   await db?.$disconnect();
 });
 
-const created = (productId: string = randomUUID()) =>
-  productCreated.create({
-    productId,
-    sku: `SKU-${productId.slice(0, 8)}`,
-    name: 'Enamel mug',
-    priceCents: 1200,
-    currency: 'EUR',
-    onSale: true,
-    version: 1,
-  });
+const created = productCreatedEvent;
 const repriced = (state: ReturnType<typeof created>['data'], priceCents: number, version: number) =>
   productPriceChanged.create({ ...state, priceCents, previousPriceCents: state.priceCents, version });
 const copyOf = (productId: string) => db.catalogProduct.findUnique({ where: { productId } });
