@@ -50,6 +50,23 @@ export function portOf(settings: SystemSettings, unit: (typeof UNITS)[number]): 
   return settings.routerPort + (DEFAULT_SUBGRAPH_PORTS[unit] - DEFAULT_ROUTER_PORT);
 }
 
+/**
+ * The outside world, run locally in its place (scripts/sandbox/): a payment provider (HTTP, with
+ * failure modes switched on through POST /control) and a mail sink (SMTP, keeping every message
+ * as a file, with an HTTP side to read them and to make it fail). At fixed offsets from the
+ * router's port, like the subgraphs: 4010, 4025 (SMTP) and 4026 (HTTP).
+ */
+export const SANDBOX_PORT_OFFSETS = { paymentProvider: 10, mailSinkSmtp: 25, mailSinkHttp: 26 } as const;
+
+export function sandboxPort(settings: SystemSettings, which: keyof typeof SANDBOX_PORT_OFFSETS): number {
+  return settings.routerPort + SANDBOX_PORT_OFFSETS[which];
+}
+
+/** Where the mail sink keeps the messages it receives (one .eml file each). */
+export function mailDirectory(settings: SystemSettings): string {
+  return join(ROOT, '.run', `${settings.databasePrefix}mail`);
+}
+
 /** Every setting every process reads, as environment variables. */
 export function environment(settings: SystemSettings): Record<string, string> {
   const { secrets } = settings;
@@ -73,6 +90,15 @@ export function environment(settings: SystemSettings): Record<string, string> {
     // Queues too: two test runs (or a test run and the local system) on one Redis never take
     // each other's events. No ':' (BullMQ's separator), so `commerce_test_queues`.
     QUEUE_PREFIX: `${settings.databasePrefix}queues`,
+    // The sandboxes standing in for the outside world (see SANDBOX_PORT_OFFSETS).
+    PAYMENT_PROVIDER_URL: `http://127.0.0.1:${sandboxPort(settings, 'paymentProvider')}`,
+    PAYMENT_PROVIDER_PORT: String(sandboxPort(settings, 'paymentProvider')),
+    SMTP_URL: `smtp://127.0.0.1:${sandboxPort(settings, 'mailSinkSmtp')}`,
+    MAIL_FROM: 'Commerce <shop@localhost>',
+    MAIL_SINK_SMTP_PORT: String(sandboxPort(settings, 'mailSinkSmtp')),
+    MAIL_SINK_HTTP_PORT: String(sandboxPort(settings, 'mailSinkHttp')),
+    MAIL_SINK_URL: `http://127.0.0.1:${sandboxPort(settings, 'mailSinkHttp')}`,
+    MAIL_SINK_DIR: mailDirectory(settings),
   };
   for (const unit of UNITS) {
     const name = unit.toUpperCase();
@@ -133,11 +159,28 @@ async function waitUntilReady(process: RunningProcess, readyUrl: string, timeout
   throw new Error(`${process.name} was not ready at ${readyUrl} within ${timeoutMs / 1000} s`);
 }
 
-/** Starts every subgraph, waits for them, then the router; returns the running processes. */
+/** Starts the sandboxes, every subgraph, waits for them, then the router; returns the running processes. */
 export async function startSystem(settings: SystemSettings, output: OutputMode): Promise<RunningProcess[]> {
   const env = environment(settings);
   const running: RunningProcess[] = [];
   try {
+    const sandboxes: RunningProcess[] = [
+      {
+        name: 'payment-provider',
+        child: spawnProcess('payment-provider', 'scripts/sandbox/payment-provider.ts', env, output),
+        url: env.PAYMENT_PROVIDER_URL!,
+      },
+      {
+        name: 'mail-sink',
+        child: spawnProcess('mail-sink', 'scripts/sandbox/mail-sink.ts', env, output),
+        url: `${env.SMTP_URL} (messages in ${env.MAIL_SINK_DIR}, listed at ${env.MAIL_SINK_URL}/messages)`,
+      },
+    ];
+    running.push(...sandboxes);
+    await Promise.all([
+      waitUntilReady(sandboxes[0]!, `${env.PAYMENT_PROVIDER_URL}/healthz`, 30_000),
+      waitUntilReady(sandboxes[1]!, `${env.MAIL_SINK_URL}/healthz`, 30_000),
+    ]);
     const subgraphs = UNITS.map((unit) => {
       const port = portOf(settings, unit);
       const entry: RunningProcess = {

@@ -10,6 +10,11 @@ export interface EventDefinition<T extends string, D extends z.ZodType> {
   data: D;
   /** The whole envelope with `type`, `source` and `schemaVersion` fixed and `data` checked. */
   envelope: z.ZodType<EnvelopeOf<T, z.infer<D>>>;
+  /**
+   * When the event is due, for a timer (e.g. a saga step's deadline): the relay hands it to BullMQ
+   * as a job delayed until then. Undefined for an ordinary event, delivered at once.
+   */
+  deliverAt?: (data: z.infer<D>) => Date;
   /** A new event of this type: a fresh id, now as occurred-at, the aggregate id read from data. */
   create(data: z.input<D>, options?: { id?: string; occurredAt?: Date }): EnvelopeOf<T, z.infer<D>>;
 }
@@ -30,6 +35,7 @@ export function defineEvent<const T extends string, D extends z.ZodType>(spec: {
   schemaVersion: number;
   data: D;
   aggregateId: (data: z.infer<D>) => string;
+  deliverAt?: (data: z.infer<D>) => Date;
 }): EventDefinition<T, D> {
   const envelope = envelopeSchema.extend({
     type: z.literal(spec.type),
@@ -43,6 +49,7 @@ export function defineEvent<const T extends string, D extends z.ZodType>(spec: {
     schemaVersion: spec.schemaVersion,
     data: spec.data,
     envelope,
+    deliverAt: spec.deliverAt,
     create(input, options = {}) {
       const data = spec.data.parse(input) as z.infer<D>;
       return {

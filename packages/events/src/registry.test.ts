@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   consumingUnits,
   eventSubscribers,
+  orderStepDeadline,
   parseEvent,
   productCreated,
   productPriceChanged,
@@ -76,19 +77,51 @@ describe('event contracts', () => {
     });
   });
 
-  it('routing: orders hears product events, inventory hears creations, notifications hears registrations, stock has no queue', () => {
+  it('routing: copies hear product events, the saga goes orders → inventory → payments → orders, notifications hears outcomes', () => {
     expect(typesConsumedBy('orders')).toEqual([
       'catalog.product.created',
       'catalog.product.price-changed',
       'catalog.product.archived',
+      'orders.order.step-deadline',
+      'inventory.reservation.reserved',
+      'inventory.reservation.rejected',
+      'payments.payment.captured',
+      'payments.payment.failed',
+      'payments.payment.refunded',
+      'payments.refund.failed',
     ]);
-    expect(typesConsumedBy('inventory')).toEqual(['catalog.product.created']);
-    expect(typesConsumedBy('notifications')).toEqual(['accounts.user.registered']);
+    expect(typesConsumedBy('inventory')).toEqual([
+      'catalog.product.created',
+      'orders.order.placed',
+      'orders.order.confirmed',
+      'orders.order.cancelled',
+      'orders.order.refunded',
+    ]);
+    expect(typesConsumedBy('payments')).toEqual([
+      'orders.order.payment-requested',
+      'orders.order.cancelled',
+      'orders.order.refund-requested',
+    ]);
+    expect(typesConsumedBy('notifications')).toEqual([
+      'accounts.user.registered',
+      'orders.order.confirmed',
+      'orders.order.rejected',
+      'orders.order.cancelled',
+      'orders.order.refunded',
+      'notifications.email.requested',
+    ]);
     expect(eventSubscribers['inventory.stock.changed']).toEqual([]);
   });
 
+  it('a step deadline is delivered when due; ordinary events at once', () => {
+    const dueAt = '2026-12-01T12:00:30.000Z';
+    const deadline = orderStepDeadline.create({ orderId: product.productId, step: 'PAYMENT', dueAt });
+    expect(orderStepDeadline.deliverAt?.(deadline.data)).toEqual(new Date(dueAt));
+    expect(productCreated.deliverAt).toBeUndefined();
+  });
+
   it('the units with queues are exactly those the routing sends something to', () => {
-    expect(consumingUnits()).toEqual(['inventory', 'orders', 'notifications']);
+    expect(consumingUnits()).toEqual(['inventory', 'orders', 'payments', 'notifications']);
     expect(consumingUnits({ 'accounts.user.registered': ['payments'] })).toEqual(['payments']);
   });
 });

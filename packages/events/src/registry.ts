@@ -1,7 +1,28 @@
 import type { z } from 'zod';
 import type { EnvelopeOf } from './define-event.ts';
 import { envelopeSchema, type UnitName, unitNames } from './envelope.ts';
-import { productArchived, productCreated, productPriceChanged, stockChanged, userRegistered } from './events.ts';
+import {
+  emailRequested,
+  orderCancelled,
+  orderConfirmed,
+  orderPaymentRequested,
+  orderPlaced,
+  orderRefunded,
+  orderRefundRequested,
+  orderRejected,
+  orderStepDeadline,
+  paymentCaptured,
+  paymentFailed,
+  paymentRefunded,
+  productArchived,
+  productCreated,
+  productPriceChanged,
+  refundFailed,
+  stockChanged,
+  stockRejected,
+  stockReserved,
+  userRegistered,
+} from './events.ts';
 
 /** Every event type the system knows, by name. Adding one: define it in events.ts, list it here. */
 export const eventDefinitions = {
@@ -10,6 +31,21 @@ export const eventDefinitions = {
   [productArchived.type]: productArchived,
   [userRegistered.type]: userRegistered,
   [stockChanged.type]: stockChanged,
+  [orderPlaced.type]: orderPlaced,
+  [orderPaymentRequested.type]: orderPaymentRequested,
+  [orderConfirmed.type]: orderConfirmed,
+  [orderRejected.type]: orderRejected,
+  [orderCancelled.type]: orderCancelled,
+  [orderRefundRequested.type]: orderRefundRequested,
+  [orderRefunded.type]: orderRefunded,
+  [orderStepDeadline.type]: orderStepDeadline,
+  [stockReserved.type]: stockReserved,
+  [stockRejected.type]: stockRejected,
+  [paymentCaptured.type]: paymentCaptured,
+  [paymentFailed.type]: paymentFailed,
+  [paymentRefunded.type]: paymentRefunded,
+  [refundFailed.type]: refundFailed,
+  [emailRequested.type]: emailRequested,
 } as const;
 
 type Definitions = typeof eventDefinitions;
@@ -59,6 +95,24 @@ export const eventSubscribers: { readonly [T in EventType]: readonly UnitName[] 
   'catalog.product.archived': ['orders'],
   'accounts.user.registered': ['notifications'],
   'inventory.stock.changed': [],
+  // The order saga: orders decides, inventory and payments act and answer (ARCHITECTURE.md).
+  'orders.order.placed': ['inventory'],
+  'orders.order.payment-requested': ['payments'],
+  'orders.order.confirmed': ['inventory', 'notifications'],
+  'orders.order.rejected': ['notifications'],
+  'orders.order.cancelled': ['inventory', 'payments', 'notifications'],
+  'orders.order.refund-requested': ['payments'],
+  'orders.order.refunded': ['inventory', 'notifications'],
+  // A timer orders sets for itself (delivered when due).
+  'orders.order.step-deadline': ['orders'],
+  'inventory.reservation.reserved': ['orders'],
+  'inventory.reservation.rejected': ['orders'],
+  'payments.payment.captured': ['orders'],
+  'payments.payment.failed': ['orders'],
+  'payments.payment.refunded': ['orders'],
+  'payments.refund.failed': ['orders'],
+  // notifications sends its own e-mails, apart from the notification they go with.
+  'notifications.email.requested': ['notifications'],
 };
 
 export type EventRouting = { readonly [type: string]: readonly UnitName[] | undefined };

@@ -29,8 +29,28 @@ export type TransactionClientOf<Db> = Db extends {
   ? Tx
   : never;
 
+/**
+ * A handler whose work includes a call to the outside world (a payment provider, a mail server)
+ * that must not run inside a database transaction. `outside` runs first, with no transaction, and
+ * only for an event the inbox has not recorded; it must be safe to repeat (an idempotency key, a
+ * Message-ID), since a crash before the commit runs it again. Then `inside` records its result in
+ * the transaction that records the event. `signal` aborts when the consumer stops (SIGTERM): a
+ * long wait (an open circuit) gives the job back instead of holding the shutdown.
+ */
+export interface EffectHandler<E, Tx, R> {
+  outside: (event: E, signal: AbortSignal) => Promise<R>;
+  inside: (event: E, tx: Tx, result: R) => Promise<void>;
+}
+
+/** Builds an EffectHandler, keeping the type of the outside call's result between the two halves. */
+export function withEffect<E, Tx, R>(handler: EffectHandler<E, Tx, R>): EffectHandler<E, Tx, unknown> {
+  return handler as EffectHandler<E, Tx, unknown>;
+}
+
+export type EventHandler<E, Tx> = ((event: E, tx: Tx) => Promise<void>) | EffectHandler<E, Tx, unknown>;
+
 /** What a unit does with each event type it consumes, inside the transaction that records it. */
-export type EventHandlers<Tx> = { [T in EventType]?: (event: EventOf<T>, tx: Tx) => Promise<void> };
+export type EventHandlers<Tx> = { [T in EventType]?: EventHandler<EventOf<T>, Tx> };
 
 export type ConsumerOutcome = 'applied' | 'duplicate' | 'retrying' | 'dead-lettered';
 
@@ -119,6 +139,15 @@ export function startConsumers<Db extends TransactionalDb>(options: ConsumersOpt
       lagMs: lag(job),
     });
 
+  const stopping = new AbortController();
+  /** Whether the inbox recorded the event: an effect handler's outside call is skipped then. */
+  async function inboxHas(eventId: string): Promise<boolean> {
+    const found = await db.$transaction((tx: SqlExecutor) =>
+      tx.$executeRawUnsafe('SELECT 1 FROM inbox_events WHERE event_id = $1::uuid', eventId),
+    );
+    return found > 0;
+  }
+
   async function process(job: Job): Promise<void> {
     const jobId = job.id as string;
     // Dead-lettered already, by a worker that died before finishing the job: finish it now.
@@ -130,7 +159,7 @@ export function startConsumers<Db extends TransactionalDb>(options: ConsumersOpt
       throw await deadLetter(job, `invalid event: ${parsed.reason}`, job.attemptsMade + 1);
     }
     const event = parsed.event;
-    const handler = handlers[event.type] as ((event: unknown, tx: unknown) => Promise<void>) | undefined;
+    const handler = handlers[event.type] as EventHandler<unknown, unknown> | undefined;
     if (!handler) {
       report(job, 'dead-lettered');
       throw await deadLetter(job, `${unit} has no handler for ${event.type}`, job.attemptsMade + 1);
@@ -138,6 +167,14 @@ export function startConsumers<Db extends TransactionalDb>(options: ConsumersOpt
 
     let applied: boolean;
     try {
+      let effect: unknown;
+      if (typeof handler !== 'function') {
+        if (await inboxHas(event.id)) {
+          report(job, 'duplicate');
+          return;
+        }
+        effect = await handler.outside(event, stopping.signal);
+      }
       applied = await db.$transaction(async (tx: SqlExecutor) => {
         const recorded = await tx.$executeRawUnsafe(
           'INSERT INTO inbox_events (event_id, type) VALUES ($1::uuid, $2) ON CONFLICT (event_id) DO NOTHING',
@@ -145,7 +182,8 @@ export function startConsumers<Db extends TransactionalDb>(options: ConsumersOpt
           event.type,
         );
         if (recorded === 0) return false; // applied before: the inbox row and the effect committed together
-        await handler(event, tx);
+        if (typeof handler === 'function') await handler(event, tx);
+        else await handler.inside(event, tx, effect);
         return true;
       });
     } catch (error) {
@@ -187,6 +225,7 @@ export function startConsumers<Db extends TransactionalDb>(options: ConsumersOpt
 
   return {
     async stop() {
+      stopping.abort(new Error('the consumer is stopping'));
       await worker.close();
       await deadLetters.close();
     },

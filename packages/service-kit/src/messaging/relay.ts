@@ -1,4 +1,4 @@
-import { type EventRouting, eventSubscribers, type UnitName } from '@commerce/events';
+import { type EventRouting, eventDefinitions, eventSubscribers, isEventType, type UnitName } from '@commerce/events';
 import { type ConnectionOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
@@ -58,6 +58,20 @@ interface OutboxRow {
 }
 
 const listenRetryMaxMs = 5000;
+
+/**
+ * How long BullMQ holds a timer event (one whose type has `deliverAt`, e.g. a saga step's
+ * deadline) before delivering it: a delayed job, so the timer lives in Redis (append-only) and
+ * survives any process. Zero for every other event, and for a timer already due.
+ */
+function delayOf(row: OutboxRow): number {
+  if (!isEventType(row.type)) return 0;
+  const deliverAt = (eventDefinitions[row.type] as { deliverAt?: (data: never) => Date }).deliverAt;
+  if (!deliverAt) return 0;
+  const data = (row.envelope as { data?: never } | null)?.data;
+  const due = data === undefined ? Number.NaN : deliverAt(data).getTime();
+  return Number.isFinite(due) ? Math.max(0, due - Date.now()) : 0;
+}
 
 /**
  * Publishes a unit's committed outbox rows to the queues of the units that consume them. Each
@@ -150,7 +164,11 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     await Promise.all(
       [...byQueue].map(([consumer, queued]) =>
         queueOf(consumer).addBulk(
-          queued.map((row) => ({ name: row.type, data: row.envelope, opts: eventJobOptions(row.id) })),
+          queued.map((row) => ({
+            name: row.type,
+            data: row.envelope,
+            opts: { ...eventJobOptions(row.id), delay: delayOf(row) },
+          })),
         ),
       ),
     );
