@@ -159,47 +159,81 @@ async function waitUntilReady(process: RunningProcess, readyUrl: string, timeout
   throw new Error(`${process.name} was not ready at ${readyUrl} within ${timeoutMs / 1000} s`);
 }
 
-/** Starts the sandboxes, every subgraph, waits for them, then the router; returns the running processes. */
-export async function startSystem(settings: SystemSettings, output: OutputMode): Promise<RunningProcess[]> {
-  const env = environment(settings);
-  const running: RunningProcess[] = [];
-  try {
-    const sandboxes: RunningProcess[] = [
-      {
-        name: 'payment-provider',
-        child: spawnProcess('payment-provider', 'scripts/sandbox/payment-provider.ts', env, output),
-        url: env.PAYMENT_PROVIDER_URL!,
-      },
-      {
-        name: 'mail-sink',
-        child: spawnProcess('mail-sink', 'scripts/sandbox/mail-sink.ts', env, output),
-        url: `${env.SMTP_URL} (messages in ${env.MAIL_SINK_DIR}, listed at ${env.MAIL_SINK_URL}/messages)`,
-      },
-    ];
-    running.push(...sandboxes);
-    await Promise.all([
-      waitUntilReady(sandboxes[0]!, `${env.PAYMENT_PROVIDER_URL}/healthz`, 30_000),
-      waitUntilReady(sandboxes[1]!, `${env.MAIL_SINK_URL}/healthz`, 30_000),
-    ]);
-    const subgraphs = UNITS.map((unit) => {
-      const port = portOf(settings, unit);
-      const entry: RunningProcess = {
-        name: unit,
-        child: spawnProcess(unit, `subgraphs/${unit}/src/main.ts`, env, output),
-        url: `http://127.0.0.1:${port}/graphql`,
-      };
-      running.push(entry);
-      return waitUntilReady(entry, `http://127.0.0.1:${port}/readyz`, 60_000);
-    });
-    await Promise.all(subgraphs);
-    const router: RunningProcess = {
-      name: 'router',
-      child: spawnProcess('router', 'router/src/main.ts', env, output),
+export type ProcessName = (typeof UNITS)[number] | 'router' | 'payment-provider' | 'mail-sink';
+
+/** What each process of the system runs, where it answers, and where it says it is ready. */
+function processSpec(
+  settings: SystemSettings,
+  name: ProcessName,
+  env: Record<string, string>,
+): { entry: string; url: string; readyUrl: string } {
+  if (name === 'router') {
+    return {
+      entry: 'router/src/main.ts',
       url: `http://localhost:${settings.routerPort}/graphql`,
+      readyUrl: `http://127.0.0.1:${settings.routerPort}/healthz`,
     };
-    running.push(router);
-    await waitUntilReady(router, `http://127.0.0.1:${settings.routerPort}/healthz`, 60_000);
-    return running;
+  }
+  if (name === 'payment-provider') {
+    const url = env.PAYMENT_PROVIDER_URL!;
+    return { entry: 'scripts/sandbox/payment-provider.ts', url, readyUrl: `${url}/healthz` };
+  }
+  if (name === 'mail-sink') {
+    return {
+      entry: 'scripts/sandbox/mail-sink.ts',
+      url: `${env.SMTP_URL} (messages in ${env.MAIL_SINK_DIR}, listed at ${env.MAIL_SINK_URL}/messages)`,
+      readyUrl: `${env.MAIL_SINK_URL}/healthz`,
+    };
+  }
+  const port = portOf(settings, name);
+  return {
+    entry: `subgraphs/${name}/src/main.ts`,
+    url: `http://127.0.0.1:${port}/graphql`,
+    readyUrl: `http://127.0.0.1:${port}/readyz`,
+  };
+}
+
+/**
+ * Starts one process of the system and waits until it is ready: how startSystem starts each, and
+ * how a fault test starts again a process it killed. `extraEnv` adds or overrides settings.
+ */
+export async function startProcess(
+  settings: SystemSettings,
+  name: ProcessName,
+  output: OutputMode,
+  extraEnv: Record<string, string> = {},
+): Promise<RunningProcess> {
+  const env = { ...environment(settings), ...extraEnv };
+  const spec = processSpec(settings, name, env);
+  const running: RunningProcess = { name, child: spawnProcess(name, spec.entry, env, output), url: spec.url };
+  try {
+    await waitUntilReady(running, spec.readyUrl, 60_000);
+  } catch (error) {
+    await stopSystem([running]);
+    throw error;
+  }
+  return running;
+}
+
+/** Starts the sandboxes and every subgraph, waits for them, then the router; returns the running processes. */
+export async function startSystem(
+  settings: SystemSettings,
+  output: OutputMode,
+  extraEnv: Record<string, string> = {},
+): Promise<RunningProcess[]> {
+  const running: RunningProcess[] = [];
+  const start = async (name: ProcessName) => {
+    const started = await startProcess(settings, name, output, extraEnv);
+    running.push(started);
+    return started;
+  };
+  try {
+    await Promise.all((['payment-provider', 'mail-sink'] as const).map(start));
+    await Promise.all(UNITS.map(start));
+    await start('router');
+    // In the order a reader expects: sandboxes, units, router.
+    const order: readonly string[] = ['payment-provider', 'mail-sink', ...UNITS, 'router'];
+    return running.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
   } catch (error) {
     await stopSystem(running);
     throw error;

@@ -22,6 +22,8 @@ export const queuePrefix = z
   .string()
   .regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, _ . or - (no colon)')
   .default('commerce');
+/** A BullMQ lock or check interval: 1 s to 10 min, 30 s when unset. */
+const lockMs = z.coerce.number().int().min(1000).max(600_000).default(30_000);
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
 
 /** What every subgraph process reads: its own port and database, and the settings all share. */
@@ -35,6 +37,13 @@ export type SubgraphSettings = {
   redisUrl: string;
   /** The BullMQ key prefix: several systems (test runs, a local run) on one Redis stay apart. */
   queuePrefix: string;
+  /**
+   * How long a consumer's job lock lasts, and how often BullMQ looks for jobs whose worker died
+   * (default 30 s each): after a crash, the jobs the dead worker held run again within about
+   * both. Fault tests shorten them.
+   */
+  consumerLockMs?: number;
+  consumerStalledCheckMs?: number;
 };
 
 type SubgraphShape<P extends string> = { [K in `${P}_PORT`]: z.ZodDefault<typeof port> } & {
@@ -45,6 +54,8 @@ type SubgraphShape<P extends string> = { [K in `${P}_PORT`]: z.ZodDefault<typeof
   LOG_LEVEL: typeof logLevel;
   REDIS_URL: typeof redisUrl;
   QUEUE_PREFIX: typeof queuePrefix;
+  CONSUMER_LOCK_MS: typeof lockMs;
+  CONSUMER_STALLED_CHECK_MS: typeof lockMs;
 };
 
 /**
@@ -61,6 +72,8 @@ export function subgraphShape<P extends string>(unit: P, defaultPort: number): S
     LOG_LEVEL: logLevel,
     REDIS_URL: redisUrl,
     QUEUE_PREFIX: queuePrefix,
+    CONSUMER_LOCK_MS: lockMs,
+    CONSUMER_STALLED_CHECK_MS: lockMs,
   } as SubgraphShape<Uppercase<P>>;
 }
 
@@ -75,6 +88,8 @@ export function subgraphSettings(unit: string, env: Record<string, unknown>): Su
     logLevel: env.LOG_LEVEL as string,
     redisUrl: env.REDIS_URL as string,
     queuePrefix: env.QUEUE_PREFIX as string,
+    consumerLockMs: env.CONSUMER_LOCK_MS as number,
+    consumerStalledCheckMs: env.CONSUMER_STALLED_CHECK_MS as number,
   };
 }
 

@@ -93,7 +93,13 @@ export async function runUnit<TContext extends RequestScope, Db extends UnitDb>(
         queuePrefix: settings.queuePrefix,
         logger,
         relay: { ...unit.relay, onPublished: metrics.onPublished },
-        consumers: unit.consumers && { ...unit.consumers, db, onProcessed: metrics.onProcessed },
+        consumers: unit.consumers && {
+          lockDurationMs: settings.consumerLockMs,
+          stalledIntervalMs: settings.consumerStalledCheckMs,
+          ...unit.consumers,
+          db,
+          onProcessed: metrics.onProcessed,
+        },
       });
     }
     if (!api) probes = await serveProbes(name, settings, { ...probeRoutes(name, db, logger), ...routes }, logger);
