@@ -55,4 +55,14 @@ describe('docker-compose.yml', () => {
     expect(new Set(secrets).size).toBe(1);
     expect(secrets[0]).toEqual(expect.any(String));
   });
+
+  it('the sandboxes of the outside world run beside it, and payments and notifications reach them by name', () => {
+    expect(JSON.stringify(services['payment-provider']?.command)).toContain('scripts/sandbox/payment-provider.ts');
+    expect(JSON.stringify(services['mail-sink']?.command)).toContain('scripts/sandbox/mail-sink.ts');
+    for (const name of ['payment-provider', 'mail-sink']) expect(services[name]?.healthcheck?.test, name).toBeDefined();
+    expect(services.payments?.environment?.PAYMENT_PROVIDER_URL).toBe('http://payment-provider:4010');
+    expect(services.payments?.depends_on?.['payment-provider']?.condition).toBe('service_healthy');
+    expect(services.notifications?.environment?.SMTP_URL).toBe('smtp://mail-sink:4025');
+    expect(services.notifications?.depends_on?.['mail-sink']?.condition).toBe('service_healthy');
+  });
 });

@@ -6,7 +6,7 @@
  *   SMTP on MAIL_SINK_SMTP_PORT (default 4025); files in MAIL_SINK_DIR (default .run/mail)
  *   GET  /messages          [{ file, messageId, from, to, subject, receivedAt }], oldest first
  *   POST /control { mode }  accept (default) | tempfail (451, try later) | reject (554, for good)
- *   GET  /healthz           on MAIL_SINK_HTTP_PORT (default 4026)
+ *   GET  /healthz           on MAIL_SINK_HTTP_PORT (default 4026); MAIL_SINK_HOST (default 127.0.0.1)
  */
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -178,6 +178,7 @@ if (import.meta.main) {
   const sink = await startMailSink({
     smtpPort: Number(process.env.MAIL_SINK_SMTP_PORT ?? 4025),
     httpPort: Number(process.env.MAIL_SINK_HTTP_PORT ?? 4026),
+    host: process.env.MAIL_SINK_HOST ?? '127.0.0.1',
     directory: process.env.MAIL_SINK_DIR,
     log: (line) => console.log(line),
   });
