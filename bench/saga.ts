@@ -1,0 +1,136 @@
+/**
+ * The order saga end to end: placeOrder through the router → orders → inventory reserves →
+ * payments charges the provider sandbox (at 20 ms latency) → CONFIRMED, at fixed offered rates,
+ * each for BENCH_SECONDS (default 30). Orders are offered open-loop (one every 1/rate s, whether
+ * or not earlier ones answered), by the seeded customers, for one product with ample stock.
+ *   POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres pnpm exec tsx bench/saga.ts
+ * Self-contained and bounded: a whole system of its own (tests/saga/world.ts: private Redis,
+ * commerce_saga_bench_* databases, every unit, the router and the sandboxes as processes on spare
+ * ports), stopped at the end. Latency placeOrder → CONFIRMED runs from the order's PLACED
+ * timeline entry to its PAYMENT_CAPTURED entry (both written by orders, one clock). Baseline in the
+ * same run: the placeOrder round trip itself (the synchronous part, as the client sees it).
+ * Writes bench/results/saga.md.
+ */
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startSagaWorld } from '../tests/saga/world.ts';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 30);
+const rates = (process.env.BENCH_RATES ?? '20,50,100').split(',').map(Number);
+const providerLatencyMs = Number(process.env.BENCH_PROVIDER_LATENCY_MS ?? 20);
+
+const quantile = (sorted: readonly number[], q: number) =>
+  sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+const fmt = (ms: number) => (Number.isNaN(ms) ? '–' : ms.toFixed(0));
+
+type Result = {
+  rate: number;
+  offered: number;
+  placed: number;
+  failed: number;
+  confirmed: number;
+  otherFinal: number;
+  completedPerSecond: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  placeP50: number;
+  placeP99: number;
+};
+
+const world = await startSagaWorld('bench', { LOG_LEVEL: 'warn' });
+try {
+  await world.provider({ mode: 'ok', latencyMs: providerLatencyMs, errorRate: 0 });
+  const productId = await world.product(1_000_000, 990);
+  const customers = [world.headers.ada, world.headers.grace];
+  const results: Result[] = [];
+  for (const rate of rates) {
+    const placedIds: string[] = [];
+    const roundTrips: number[] = [];
+    let failed = 0;
+    const offered = Math.round(rate * seconds);
+    const started = performance.now();
+    const inFlight: Promise<void>[] = [];
+    for (let i = 0; i < offered; i++) {
+      const due = started + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      inFlight.push(
+        (async () => {
+          const sent = performance.now();
+          const response = await world
+            .placeOrder([{ productId, quantity: 1 }], { as: customers[i % customers.length] })
+            .catch(() => undefined);
+          roundTrips.push(performance.now() - sent);
+          const id = response?.body.data?.placeOrder.id;
+          if (id) placedIds.push(id);
+          else failed += 1;
+        })(),
+      );
+    }
+    await Promise.all(inFlight);
+    const statuses = await world.settled(placedIds, 300_000);
+    const elapsedS = (performance.now() - started) / 1000;
+    const { rows } = await world.sql('orders').query<{ ms: number }>(
+      `SELECT EXTRACT(EPOCH FROM (c.at - p.at)) * 1000 AS ms
+         FROM order_timeline p JOIN order_timeline c ON c.order_id = p.order_id
+        WHERE p.step = 'PLACED' AND c.step = 'PAYMENT_CAPTURED' AND p.order_id = ANY($1::uuid[])`,
+      [placedIds],
+    );
+    const latencies = rows.map((row) => Number(row.ms)).sort((a, b) => a - b);
+    const trips = roundTrips.sort((a, b) => a - b);
+    const confirmed = [...statuses.values()].filter((s) => s === 'CONFIRMED').length;
+    results.push({
+      rate,
+      offered,
+      placed: placedIds.length,
+      failed,
+      confirmed,
+      otherFinal: placedIds.length - confirmed,
+      completedPerSecond: confirmed / elapsedS,
+      p50: quantile(latencies, 0.5),
+      p95: quantile(latencies, 0.95),
+      p99: quantile(latencies, 0.99),
+      max: latencies.at(-1) ?? Number.NaN,
+      placeP50: quantile(trips, 0.5),
+      placeP99: quantile(trips, 0.99),
+    });
+    const last = results.at(-1)!;
+    console.log(
+      `${rate}/s offered: ${last.placed} placed, ${last.confirmed} confirmed (${last.completedPerSecond.toFixed(1)}/s), ` +
+        `placeOrder→CONFIRMED p50 ${fmt(last.p50)} p95 ${fmt(last.p95)} p99 ${fmt(last.p99)} ms; ` +
+        `placeOrder round trip p50 ${fmt(last.placeP50)} p99 ${fmt(last.placeP99)} ms`,
+    );
+  }
+
+  const cpu = os.cpus();
+  const table = [
+    '| offered orders/s | seconds | placed | failed | confirmed | other final | completed/s | p50 ms | p95 ms | p99 ms | max ms | placeOrder round trip p50 / p99 ms | p99 ÷ round-trip p99 |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...results.map(
+      (r) =>
+        `| ${r.rate} | ${seconds} | ${r.placed} | ${r.failed} | ${r.confirmed} | ${r.otherFinal} | ${r.completedPerSecond.toFixed(1)} | ${fmt(r.p50)} | ${fmt(r.p95)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${fmt(r.placeP50)} / ${fmt(r.placeP99)} | ${(r.p99 / r.placeP99).toFixed(1)} |`,
+    ),
+  ];
+  const report = `# saga: results
+
+Command: \`POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres BENCH_SECONDS=${seconds} BENCH_RATES=${rates.join(',')} pnpm exec tsx bench/saga.ts\`
+on ${cpu.length} × ${cpu[0]?.model.trim()}, ${os.type().toLowerCase()} ${os.release()}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)};
+load average at the end ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ')}. Provider sandbox latency ${providerLatencyMs} ms. Target: p99 < 300 ms at 50 orders/s.
+Path: placeOrder (router → orders: order, items, outbox) → orders' relay → inventory (reservation) →
+orders (AWAITING_PAYMENT) → payments (provider call, breaker, retries) → orders (CONFIRMED), every hop
+through an outbox, BullMQ on a private append-only Redis and an inbox. Latency: the order's PLACED
+timeline entry to its PAYMENT_CAPTURED entry. Baseline: the placeOrder round trip at the client.
+
+${table.join('\n')}
+`;
+  writeFileSync(path.join(import.meta.dirname, 'results/saga.md'), report);
+  console.log(report);
+} finally {
+  await world.stop();
+}
