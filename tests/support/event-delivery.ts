@@ -21,6 +21,9 @@ export async function startEventDelivery<Db extends TransactionalDb>(options: {
   db: Db;
   handlers: EventHandlers<TransactionClientOf<Db>>;
   redisUrl: string;
+  /** The unit's own queue settings, when a test needs them (default: the consumer's, 2 attempts). */
+  concurrency?: number;
+  attempts?: number;
 }) {
   const connection = redisConnection(options.redisUrl);
   const prefix = `${process.env.TEST_DATABASE_PREFIX ?? 'commerce_test_'}delivery-${randomUUID().slice(0, 8)}`;
@@ -32,7 +35,8 @@ export async function startEventDelivery<Db extends TransactionalDb>(options: {
     connection,
     queuePrefix: prefix,
     logger: createLogger(`${options.unit}-delivery-test`, 'silent'),
-    attempts: 2,
+    concurrency: options.concurrency,
+    attempts: options.attempts ?? 2,
     backoff: { baseMs: 100, maxMs: 200 },
   });
 

@@ -1,19 +1,21 @@
-import { loaderByKey, type UnitDefinition } from '@commerce/service-kit';
+import { createLogger, loaderByKey, type UnitDefinition } from '@commerce/service-kit';
 import type { InventoryConfig } from './config.ts';
 import type { Context } from './context.ts';
 import type { Db } from './db.ts';
-import { inventoryEventHandlers } from './event-handlers.ts';
+import { INVENTORY_CONSUMER_CONCURRENCY, inventoryEventHandlers } from './event-handlers.ts';
 import { resolvers } from './resolvers.ts';
 
 /** The inventory unit over a given database: main.ts runs it with runUnit, tests start its API in-process. */
 export function inventoryUnit(config: InventoryConfig, db: Db): UnitDefinition<Context, Db> {
+  const logger = createLogger('inventory', config.logLevel);
   return {
     name: 'inventory',
+    logger,
     schemaFile: new URL('../schema.graphql', import.meta.url),
     resolvers,
     settings: config,
     db,
-    consumers: { handlers: inventoryEventHandlers },
+    consumers: { handlers: inventoryEventHandlers(logger), concurrency: INVENTORY_CONSUMER_CONCURRENCY },
     createContext: (scope) => ({
       ...scope,
       db,

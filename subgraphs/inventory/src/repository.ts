@@ -2,12 +2,26 @@
  * Every write to inventory's stock goes through here, in one transaction with the outbox row
  * that announces it (`inventory.stock.changed` on every change of levels).
  */
-import { stockChanged } from '@commerce/events';
+import { stockChanged, stockRejected, stockReserved } from '@commerce/events';
 import { appendEvents, type TransactionClientOf } from '@commerce/service-kit';
 import type { Db } from './db.ts';
+import {
+  combineLines,
+  type LevelChange,
+  levelChanges,
+  type PlannedLine,
+  type ReservationLine,
+  type ReservationStatus,
+  type Shortage,
+  statusAfter,
+} from './domain/reservation.ts';
 import { available, checkLevels, type StockLevels } from './domain/stock.ts';
 
 export type Tx = TransactionClientOf<Db>;
+
+/** A product's levels after a change, as every change announces them. */
+const stockChangedOf = (productId: string, stock: StockLevels) =>
+  stockChanged.create({ productId, available: available(stock), onHand: stock.onHand, reserved: stock.reserved });
 
 /**
  * The stock row of a product catalog has just created: nothing on hand. A row that exists
@@ -41,9 +55,152 @@ export async function addReceivedStock(
     if (!stock) return null;
     checkLevels(stock);
     await tx.stockAdjustment.create({ data: { productId, delta: quantity, reason: 'RESTOCK', actorId } });
-    await appendEvents(tx, [
-      stockChanged.create({ productId, available: available(stock), onHand: stock.onHand, reserved: stock.reserved }),
-    ]);
+    await appendEvents(tx, [stockChangedOf(productId, stock)]);
     return stock;
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reservations: inventory's side of an order's saga (see use-cases/). Each function below runs in
+// the transaction that records the saga event in the inbox, so the event, its effect and the
+// outbox rows announcing it commit together or not at all.
+// ---------------------------------------------------------------------------------------------
+
+export type StoredReservation = {
+  orderId: string;
+  status: ReservationStatus;
+  lines: ReservationLine[];
+  version: number;
+};
+
+/**
+ * The order's reservation, locked until the transaction ends: two events of one order applied at
+ * once (a cancel racing a confirm) take turns, the second seeing what the first did. Null when
+ * inventory has none yet (no lock then: two writers of a first row meet at its primary key).
+ */
+export async function findReservationForUpdate(tx: Tx, orderId: string): Promise<StoredReservation | null> {
+  const [row] = await tx.$queryRaw<StoredReservation[]>`
+    SELECT order_id AS "orderId", status::text AS status, lines, version
+    FROM reservations WHERE order_id = ${orderId}::uuid
+    FOR UPDATE`;
+  return row ?? null;
+}
+
+/** The stock rows of these products as they are now (a product without a row is absent). */
+export async function readStockLevels(tx: Tx, productIds: readonly string[]): Promise<Map<string, StockLevels>> {
+  const rows = await tx.stockItem.findMany({
+    where: { productId: { in: [...productIds] } },
+    select: { productId: true, onHand: true, reserved: true, version: true },
+  });
+  return new Map(rows.map(({ productId, ...levels }) => [productId, levels]));
+}
+
+/**
+ * Applies a planned reservation with optimistic concurrency: each row is written only if its
+ * version is still the one the plan read (in product-id order, so two reservations never
+ * deadlock). A row someone changed since (0 rows updated) undoes every row written so far
+ * (a savepoint) and returns 'conflict': the caller reads again and re-plans. Otherwise the
+ * reservation, `inventory.reservation.reserved` and one `inventory.stock.changed` per product
+ * are written. A second writer of the same order's row fails on its primary key and rolls back.
+ */
+export async function applyReservation(
+  tx: Tx,
+  orderId: string,
+  plan: readonly PlannedLine[],
+  items: readonly ReservationLine[],
+): Promise<'reserved' | 'conflict'> {
+  await tx.$executeRawUnsafe('SAVEPOINT apply_reservation');
+  const after: Array<[string, StockLevels]> = [];
+  for (const line of plan) {
+    // A write of the level computed from the read, guarded by the read's version: without the
+    // guard, two reservations reading the same level would both write it and one would be lost.
+    const [stock] = await tx.stockItem.updateManyAndReturn({
+      where: { productId: line.productId, version: line.read.version },
+      data: { reserved: line.reservedAfter, version: { increment: 1 } },
+      select: { onHand: true, reserved: true, version: true },
+    });
+    if (!stock) {
+      await tx.$executeRawUnsafe('ROLLBACK TO SAVEPOINT apply_reservation');
+      return 'conflict';
+    }
+    after.push([line.productId, stock]);
+  }
+  await tx.$executeRawUnsafe('RELEASE SAVEPOINT apply_reservation');
+  await tx.reservation.create({
+    data: { orderId, status: 'RESERVED', lines: plan.map(({ productId, quantity }) => ({ productId, quantity })) },
+  });
+  await appendEvents(tx, [
+    stockReserved.create({ orderId, items: items.map(({ productId, quantity }) => ({ productId, quantity })) }),
+    ...after.map(([productId, stock]) => stockChangedOf(productId, stock)),
+  ]);
+  return 'reserved';
+}
+
+/** Not every line could be reserved: the order's reservation is REJECTED, nothing is held. */
+export async function recordRejection(
+  tx: Tx,
+  orderId: string,
+  lines: readonly ReservationLine[],
+  shortages: readonly Shortage[],
+  reason: string,
+): Promise<void> {
+  await tx.reservation.create({ data: { orderId, status: 'REJECTED', lines: [...lines] } });
+  await appendEvents(tx, [stockRejected.create({ orderId, reason, shortages: [...shortages] })]);
+}
+
+/**
+ * The order was cancelled before inventory heard it placed: a tombstone, so the placement, when it
+ * arrives, reserves nothing. A placement being applied at this moment writes the same primary key:
+ * whichever commits second fails, rolls back and is retried, then sees the other's row.
+ */
+export async function recordCancelledBeforeReservation(
+  tx: Tx,
+  orderId: string,
+  lines: readonly ReservationLine[],
+): Promise<void> {
+  await tx.reservation.create({
+    data: { orderId, status: statusAfter.tombstone, lines: combineLines(lines) },
+  });
+}
+
+const adjustmentReasons = { release: null, commit: 'SALE', return: 'RETURN' } as const;
+
+/**
+ * Moves a reservation on (released, committed, returned) and every product's levels with it, in
+ * product-id order. The levels change in one statement per row (no read-modify-write: the
+ * reservation's lock already orders this order's events, and other orders' writes to the same row
+ * simply queue); the version is bumped so concurrent reservations re-read. Stock leaving or coming
+ * back is an adjustment (SALE, RETURN) naming the order; each product's new levels are announced.
+ */
+export async function moveReservation(tx: Tx, reservation: StoredReservation, change: LevelChange): Promise<void> {
+  const events = [];
+  for (const { productId, quantity } of combineLines(reservation.lines)) {
+    const delta = levelChanges[change](quantity);
+    const [stock] = await tx.stockItem.updateManyAndReturn({
+      where: { productId },
+      data: {
+        onHand: { increment: delta.onHand },
+        reserved: { increment: delta.reserved },
+        version: { increment: 1 },
+      },
+      select: { onHand: true, reserved: true, version: true },
+    });
+    // The reservation was made against this row, and rows are never deleted.
+    if (!stock) throw new Error(`order ${reservation.orderId}: product ${productId} has no stock row`);
+    checkLevels(stock);
+    const reason = adjustmentReasons[change];
+    if (reason) {
+      await tx.stockAdjustment.create({
+        data: { productId, delta: delta.onHand, reason, orderId: reservation.orderId },
+      });
+    }
+    events.push(stockChangedOf(productId, stock));
+  }
+  const moved = await tx.reservation.updateMany({
+    where: { orderId: reservation.orderId, version: reservation.version },
+    data: { status: statusAfter[change], version: { increment: 1 } },
+  });
+  // Unreachable while the row is locked (findReservationForUpdate); if it ever is, undo it all.
+  if (moved.count !== 1) throw new Error(`order ${reservation.orderId}: reservation changed while locked`);
+  await appendEvents(tx, events);
 }

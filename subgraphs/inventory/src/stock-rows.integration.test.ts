@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createLogger } from '@commerce/service-kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { productCreatedEvent, startEventDelivery } from '../../../tests/support/event-delivery.ts';
 import { connectDb, type Db } from './db.ts';
@@ -16,7 +17,7 @@ beforeAll(async () => {
   delivery = await startEventDelivery({
     unit: 'inventory',
     db,
-    handlers: inventoryEventHandlers,
+    handlers: inventoryEventHandlers(createLogger('inventory-test', 'silent')),
     redisUrl: env.REDIS_URL!,
   });
 });

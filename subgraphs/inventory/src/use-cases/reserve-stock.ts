@@ -1,0 +1,45 @@
+import type { EventOf } from '@commerce/events';
+import { actionFor, combineLines, planReservation } from '../domain/reservation.ts';
+import {
+  applyReservation,
+  findReservationForUpdate,
+  readStockLevels,
+  recordRejection,
+  type Tx,
+} from '../repository.ts';
+
+/** Reads and re-plans before giving the job back (it is then retried with backoff). */
+export const RESERVATION_TRIES = 5;
+
+/** Other orders kept changing the same stock: transient, so the event is retried later. */
+export class StockContention extends Error {
+  override name = 'StockContention';
+}
+
+/**
+ * orders placed an order: reserve every line or none (ARCHITECTURE.md, "Placing an order").
+ * Optimistic concurrency: read the stock, plan, write each row only if it is as read; a row
+ * changed in between means reading and planning again. Done once per order: a reservation row of
+ * any status, the tombstone of a cancel heard first included, means there is nothing to do.
+ */
+export async function reserveStock(
+  tx: Tx,
+  order: EventOf<'orders.order.placed'>['data'],
+): Promise<'reserved' | 'rejected' | 'ignored'> {
+  const existing = await findReservationForUpdate(tx, order.orderId);
+  if (actionFor('placed', existing?.status ?? null) !== 'reserve') return 'ignored';
+
+  const lines = combineLines(order.items);
+  const productIds = lines.map((line) => line.productId);
+  for (let attempt = 1; attempt <= RESERVATION_TRIES; attempt++) {
+    const plan = planReservation(lines, await readStockLevels(tx, productIds));
+    if (plan.outcome === 'reject') {
+      await recordRejection(tx, order.orderId, lines, plan.shortages, plan.reason);
+      return 'rejected';
+    }
+    if ((await applyReservation(tx, order.orderId, plan.lines, order.items)) === 'reserved') return 'reserved';
+  }
+  throw new StockContention(
+    `order ${order.orderId}: the stock changed under each of ${RESERVATION_TRIES} tries to reserve it; will retry`,
+  );
+}
