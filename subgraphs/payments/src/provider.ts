@@ -60,6 +60,15 @@ function reasonOf(body: Record<string, unknown>, fallback: string): string {
   return fallback;
 }
 
+/** Sleeps, or throws the signal's reason (the consumer stopping) as soon as it aborts. */
+async function pause(ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await sleep(ms, undefined, { signal });
+  } catch (error) {
+    throw signal.aborted ? signal.reason : error;
+  }
+}
+
 export function createProviderClient(settings: ProviderSettings, options: { random?: () => number } = {}) {
   const random = options.random ?? Math.random;
   const breaker = circuitBreaker(
@@ -122,12 +131,12 @@ export function createProviderClient(settings: ProviderSettings, options: { rand
     let failures = 0;
     for (;;) {
       signal.throwIfAborted();
-      if (breaker.state === CircuitState.Open || breaker.state === CircuitState.Isolated) {
+      const open = breaker.state === CircuitState.Open || breaker.state === CircuitState.Isolated;
+      const waitMs = open ? waitForCircuit(openedAt, settings.breakerHalfOpenAfterMs, Date.now(), random) : 0;
+      if (waitMs > 0) {
         counts.waiting += 1;
         try {
-          await sleep(waitForCircuit(openedAt, settings.breakerHalfOpenAfterMs, Date.now(), random), undefined, {
-            signal,
-          });
+          await pause(waitMs, signal);
         } finally {
           counts.waiting -= 1;
         }
@@ -158,7 +167,7 @@ export function createProviderClient(settings: ProviderSettings, options: { rand
         const next = afterTransientFailure(failures, settings, random);
         if (!next.retry)
           throw new ProviderUnavailableError(`${error.message} (gave up after ${failures} tries)`, { cause: error });
-        await sleep(next.delayMs, undefined, { signal });
+        await pause(next.delayMs, signal);
       }
     }
   }

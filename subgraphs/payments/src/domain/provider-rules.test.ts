@@ -48,8 +48,9 @@ describe('waiting for an open circuit', () => {
     expect(waitForCircuit(10_000, 5000, 12_000, () => 1)).toBe(3050);
   });
 
-  it('never 0, even once the half-open time has passed: a waiting loop never spins', () => {
-    expect(waitForCircuit(10_000, 5000, 20_000, () => 0)).toBe(10);
+  it('0 once that time has come: the call goes to the breaker, which only turns half-open on a call', () => {
+    expect(waitForCircuit(10_000, 5000, 15_000, () => 1)).toBe(0);
+    expect(waitForCircuit(10_000, 5000, 20_000, () => 1)).toBe(0);
   });
 });
 

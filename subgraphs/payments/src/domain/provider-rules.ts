@@ -38,9 +38,10 @@ export function afterTransientFailure(
 }
 
 /**
- * How long a call waits for an open circuit: until the breaker lets a trial call through, plus a
+ * How long a call waits for an open circuit: until the breaker may let a trial through, plus a
  * little jitter so the waiting calls do not all arrive in the same millisecond (the breaker lets
- * one through and holds the rest until it decides). Never 0, so a waiting loop never spins.
+ * one through and holds the rest until it decides). 0 once that time has come: the call goes to
+ * the breaker, which only turns half-open when a call arrives.
  */
 export function waitForCircuit(
   openedAt: number,
@@ -48,7 +49,8 @@ export function waitForCircuit(
   now: number,
   random: () => number = Math.random,
 ): number {
-  return Math.max(0, openedAt + halfOpenAfterMs - now) + 10 + Math.round(random() * 40);
+  const remaining = openedAt + halfOpenAfterMs - now;
+  return remaining > 0 ? remaining + 10 + Math.round(random() * 40) : 0;
 }
 
 /**
