@@ -31,6 +31,8 @@ export type UnitDefinition<TContext extends RequestScope, Db extends UnitDb> = S
   db: Db;
   /** Event handlers, for a unit that consumes events; the outbox relay runs in any case. */
   consumers?: UnitConsumers<Db>;
+  /** The unit's own series (Prometheus text), appended to /metrics: e.g. a circuit breaker's state. */
+  metrics?: () => string;
   /** The relay's tuning and test hooks (poll interval, batch size, faults). */
   relay?: Omit<RelayOptions, 'unit' | 'databaseUrl' | 'connection' | 'queuePrefix' | 'logger' | 'onPublished'>;
 };
@@ -79,7 +81,10 @@ export async function runUnit<TContext extends RequestScope, Db extends UnitDb>(
   // Warning only: a unit without durable Redis still serves, but its operators are told.
   await warnOfRedisDurability(settings.redisUrl, name, logger);
   const metrics = createUnitMetrics({ unit: name, connection, queuePrefix: settings.queuePrefix });
-  const routes: Record<string, Route> = { ...unit.routes, '/metrics': (req, res) => metrics.route(req, res) };
+  const routes: Record<string, Route> = {
+    ...unit.routes,
+    '/metrics': (req, res) => metrics.route(req, res, unit.metrics),
+  };
 
   const api = runsApi(role) ? await startSubgraph({ ...unit, logger, routes }) : undefined;
   let probes: Server | undefined;

@@ -2,16 +2,25 @@ import { loaderByKey, type UnitDefinition } from '@commerce/service-kit';
 import type { PaymentsConfig } from './config.ts';
 import type { Context } from './context.ts';
 import type { Db } from './db.ts';
+import { paymentsEventHandlers } from './event-handlers.ts';
+import { createProviderClient, type ProviderClient } from './provider.ts';
 import { resolvers } from './resolvers.ts';
 
 /** The payments unit over a given database: main.ts runs it with runUnit, tests start its API in-process. */
-export function paymentsUnit(config: PaymentsConfig, db: Db): UnitDefinition<Context, Db> {
+export function paymentsUnit(
+  config: PaymentsConfig,
+  db: Db,
+  provider: ProviderClient = createProviderClient(config.provider),
+): UnitDefinition<Context, Db> {
   return {
     name: 'payments',
     schemaFile: new URL('../schema.graphql', import.meta.url),
     resolvers,
     settings: config,
     db,
+    // One breaker per process, shared by every charge and refund: they all talk to one provider.
+    consumers: { handlers: paymentsEventHandlers({ db, provider }), concurrency: config.consumerConcurrency },
+    metrics: () => provider.metrics(),
     createContext: (scope) => ({
       ...scope,
       db,

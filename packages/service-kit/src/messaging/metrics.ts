@@ -124,8 +124,9 @@ export function createUnitMetrics(options: { unit: UnitName; connection: Connect
         relayLag.observe({ type: event.type }, event.lagMs / 1000);
       }
     },
-    async route(_req: unknown, res: ServerResponse) {
-      const text = await registry.metrics();
+    /** `extra`: series of the unit's own, in Prometheus text, appended to the registry's. */
+    async route(_req: unknown, res: ServerResponse, extra?: () => string) {
+      const text = (await registry.metrics()) + (extra?.() ?? '');
       res.writeHead(200, { 'content-type': registry.contentType });
       res.end(text);
     },

@@ -41,7 +41,9 @@ export type PaymentStatus =
   /** Given back in full. */
   | 'REFUNDED'
   /** Given back in part. */
-  | 'PARTIALLY_REFUNDED';
+  | 'PARTIALLY_REFUNDED'
+  /** Never charged: the order was cancelled first. */
+  | 'VOIDED';
 
 /** Money given back. */
 export type Refund = {

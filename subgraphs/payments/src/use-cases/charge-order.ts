@@ -1,0 +1,95 @@
+import type { EventOf } from '@commerce/events';
+import { withEffect } from '@commerce/service-kit';
+import type { Db } from '../db.ts';
+import { type ChargeResult, chargeOutcome, mayCharge } from '../domain/payment.ts';
+import { refundKey } from '../domain/provider-rules.ts';
+import type { ProviderClient } from '../provider.ts';
+import {
+  countChargeAttempt,
+  findPayment,
+  lockPayment,
+  openPayment,
+  recordCapture,
+  recordChargeFailure,
+  recordRefund,
+  type Tx,
+} from '../repository.ts';
+
+type PaymentRequested = EventOf<'orders.order.payment-requested'>;
+
+/** The order was cancelled (its payment voided) before this charge sent anything: stop. */
+class ChargeWithdrawn extends Error {
+  override name = 'ChargeWithdrawn';
+}
+
+/**
+ * orders asks for the order's total: charged once (the order's idempotency key), recorded CAPTURED
+ * or FAILED with the event orders waits for. The charge runs outside any transaction and may wait
+ * long (an open circuit); a cancel meanwhile voids the payment, and a charge that captured anyway
+ * is given back at once.
+ */
+export function chargeOrder({ db, provider }: { db: Db; provider: ProviderClient }) {
+  return withEffect<PaymentRequested, Tx, ChargeResult>({
+    async outside(event, signal) {
+      const payment = await openPayment(db, event.data);
+      if (!mayCharge(payment)) return { kind: 'not-charged' };
+      let answer: Awaited<ReturnType<ProviderClient['charge']>>;
+      try {
+        answer = await provider.charge(
+          {
+            idempotencyKey: payment.idempotencyKey,
+            amountCents: payment.amountCents,
+            currency: payment.currency,
+            reference: payment.orderId,
+          },
+          {
+            signal,
+            beforeRequest: async () => {
+              if (!(await countChargeAttempt(db, payment.id))) throw new ChargeWithdrawn();
+            },
+          },
+        );
+      } catch (error) {
+        if (error instanceof ChargeWithdrawn) return { kind: 'not-charged' };
+        throw error;
+      }
+      if (answer.kind !== 'captured') return answer;
+      // Cancelled while the charge was out: give the money back now, not after a rerun.
+      if ((await findPayment(db, payment.orderId))?.status !== 'VOIDED') return answer;
+      const refund = await provider.refund(
+        {
+          idempotencyKey: refundKey(payment.orderId),
+          chargeId: answer.providerReference,
+          amountCents: payment.amountCents,
+        },
+        { signal },
+      );
+      return { ...answer, refund };
+    },
+
+    async inside(event, tx, result) {
+      const payment = await lockPayment(tx, event.data.orderId);
+      if (!payment)
+        throw new Error(`payment of order ${event.data.orderId} vanished between the charge and its record`);
+      const outcome = chargeOutcome(payment.status, result);
+      switch (outcome.action) {
+        case 'capture':
+          return recordCapture(tx, payment, outcome.providerReference);
+        case 'fail':
+          return recordChargeFailure(tx, payment, { declined: outcome.declined, reason: outcome.reason });
+        case 'refund':
+          return recordRefund(tx, payment, {
+            answer: outcome.refund,
+            reason: 'The order was cancelled while its payment was being charged.',
+            requestedBy: null,
+            charged: outcome.providerReference,
+          });
+        case 'rerun':
+          // Not a PermanentError: the consumer runs the job again, and that run refunds.
+          throw new Error(outcome.why);
+        case 'nothing':
+          return;
+      }
+    },
+  });
+}
