@@ -109,7 +109,8 @@ export function environment(settings: SystemSettings): Record<string, string> {
   return env;
 }
 
-export type RunningProcess = { name: string; child: ChildProcess; url: string };
+/** A process of the system: where it answers, and what else a developer needs to find (lines to print under it). */
+export type RunningProcess = { name: string; child: ChildProcess; url: string; details?: string[] };
 export type OutputMode = { kind: 'console' } | { kind: 'files'; dir: string };
 
 function prefixLines(name: string, stream: NodeJS.ReadableStream, out: NodeJS.WritableStream) {
@@ -173,7 +174,12 @@ export async function startSystem(settings: SystemSettings, output: OutputMode):
       {
         name: 'mail-sink',
         child: spawnProcess('mail-sink', 'scripts/sandbox/mail-sink.ts', env, output),
-        url: `${env.SMTP_URL} (messages in ${env.MAIL_SINK_DIR}, listed at ${env.MAIL_SINK_URL}/messages)`,
+        url: env.SMTP_URL!,
+        details: [
+          `every e-mail is kept as an .eml file in ${env.MAIL_SINK_DIR}`,
+          `listed at ${env.MAIL_SINK_URL}/messages`,
+          `failure modes: POST ${env.MAIL_SINK_URL}/control {"mode": "accept" | "tempfail" | "reject"}`,
+        ],
       },
     ];
     running.push(...sandboxes);
