@@ -4,8 +4,12 @@
  * idempotently (copies keep only newer versions). Run after seeding by scripts/start.ts and the
  * test setup; safe to run at any time.
  *   pnpm events:replay catalog      (needs CATALOG_DATABASE_URL)
+ *   pnpm events:replay accounts     (needs ACCOUNTS_DATABASE_URL; users are announced again,
+ *                                    not welcomed again)
  */
 
+import { connectDb as connectAccounts } from '../subgraphs/accounts/src/db.ts';
+import { replayUsers } from '../subgraphs/accounts/src/repository.ts';
 import { connectDb as connectCatalog } from '../subgraphs/catalog/src/db.ts';
 import { replayProducts } from '../subgraphs/catalog/src/repository.ts';
 
@@ -16,6 +20,16 @@ const replays: Record<string, () => Promise<string>> = {
     const db = connectCatalog(url);
     try {
       return `catalog: ${await replayProducts(db)} products announced`;
+    } finally {
+      await db.$disconnect();
+    }
+  },
+  accounts: async () => {
+    const url = process.env.ACCOUNTS_DATABASE_URL;
+    if (!url) throw new Error('ACCOUNTS_DATABASE_URL is not set');
+    const db = connectAccounts(url);
+    try {
+      return `accounts: ${await replayUsers(db)} users announced`;
     } finally {
       await db.$disconnect();
     }

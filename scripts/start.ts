@@ -56,7 +56,11 @@ console.log(`
     GraphQL (queries, mutations):  ${router.url}
 ${processes
   .filter((p) => p.name !== 'router')
-  .map((p) => `    ${p.name.padEnd(30)} ${p.url}`)
+  .map((p) =>
+    [`    ${p.name.padEnd(30)} ${p.url}`, ...(p.details ?? []).map((line) => `    ${''.padEnd(30)} ${line}`)].join(
+      '\n',
+    ),
+  )
   .join('\n')}
     demo sign-ins (local only): staff@example.com / staff-password,
                                 ada@example.com, grace@example.com / customer-password

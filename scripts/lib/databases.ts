@@ -1,7 +1,7 @@
 /**
  * Brings every unit's database to the committed migrations, through the Prisma tooling in
  * prisma/ (which runs its offline schema engine), then seeds the demo shop and replays catalog's
- * products to its outbox (the relays deliver them once the units start).
+ * products and accounts' users to their outboxes (the relays deliver them once the units start).
  */
 import { spawnSync } from 'node:child_process';
 import { environment, ROOT, type SystemSettings } from './system.ts';
@@ -35,4 +35,6 @@ export function prepareDatabases(settings: SystemSettings, options: { reset: boo
   run('seeding', [process.execPath, '--import', 'tsx', 'prisma/seed/seed.ts'], env);
   // Every product announced again, so a copy that starts empty (orders', inventory's rows) catches up.
   run('replaying catalog events', [process.execPath, '--import', 'tsx', 'scripts/events-replay.ts', 'catalog'], env);
+  // Every user announced again (not welcomed again), so notifications can write to seeded users.
+  run('replaying accounts events', [process.execPath, '--import', 'tsx', 'scripts/events-replay.ts', 'accounts'], env);
 }

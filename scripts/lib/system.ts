@@ -109,7 +109,8 @@ export function environment(settings: SystemSettings): Record<string, string> {
   return env;
 }
 
-export type RunningProcess = { name: string; child: ChildProcess; url: string };
+/** A process of the system: where it answers, and what else a developer needs to find (lines to print under it). */
+export type RunningProcess = { name: string; child: ChildProcess; url: string; details?: string[] };
 export type OutputMode = { kind: 'console' } | { kind: 'files'; dir: string };
 
 function prefixLines(name: string, stream: NodeJS.ReadableStream, out: NodeJS.WritableStream) {
@@ -166,7 +167,7 @@ function processSpec(
   settings: SystemSettings,
   name: ProcessName,
   env: Record<string, string>,
-): { entry: string; url: string; readyUrl: string } {
+): { entry: string; url: string; readyUrl: string; details?: string[] } {
   if (name === 'router') {
     return {
       entry: 'router/src/main.ts',
@@ -181,8 +182,13 @@ function processSpec(
   if (name === 'mail-sink') {
     return {
       entry: 'scripts/sandbox/mail-sink.ts',
-      url: `${env.SMTP_URL} (messages in ${env.MAIL_SINK_DIR}, listed at ${env.MAIL_SINK_URL}/messages)`,
+      url: env.SMTP_URL!,
       readyUrl: `${env.MAIL_SINK_URL}/healthz`,
+      details: [
+        `every e-mail is kept as an .eml file in ${env.MAIL_SINK_DIR}`,
+        `listed at ${env.MAIL_SINK_URL}/messages`,
+        `failure modes: POST ${env.MAIL_SINK_URL}/control {"mode": "accept" | "tempfail" | "reject"}`,
+      ],
     };
   }
   const port = portOf(settings, name);
@@ -205,7 +211,12 @@ export async function startProcess(
 ): Promise<RunningProcess> {
   const env = { ...environment(settings), ...extraEnv };
   const spec = processSpec(settings, name, env);
-  const running: RunningProcess = { name, child: spawnProcess(name, spec.entry, env, output), url: spec.url };
+  const running: RunningProcess = {
+    name,
+    child: spawnProcess(name, spec.entry, env, output),
+    url: spec.url,
+    details: spec.details,
+  };
   try {
     await waitUntilReady(running, spec.readyUrl, 60_000);
   } catch (error) {

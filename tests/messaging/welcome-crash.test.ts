@@ -1,11 +1,16 @@
 // The first real event under a crash: the real accounts and notifications processes (their
-// main.ts, ROLE=worker) on fixture databases and a private Redis; notifications is SIGKILLed while
-// registrations flow and started again. Every registered customer ends with exactly one WELCOME.
+// main.ts, ROLE=worker) on fixture databases, a private Redis and a private mail sink;
+// notifications is SIGKILLed while registrations flow and started again. Every registered customer
+// ends with exactly one WELCOME, and their welcome e-mail sent.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { eventQueueName, redisConnection } from '@commerce/service-kit';
 import { Queue } from 'bullmq';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type MailSink, startMailSink } from '../../scripts/sandbox/mail-sink.ts';
 import { connectDb as connectAccounts } from '../../subgraphs/accounts/src/db.ts';
 import { openCustomerAccount } from '../../subgraphs/accounts/src/repository.ts';
 import {
@@ -22,6 +27,8 @@ let accountsDatabase: Awaited<ReturnType<typeof createFixtureDatabase>>;
 let notificationsDatabase: Awaited<ReturnType<typeof createFixtureDatabase>>;
 let accounts: ReturnType<typeof connectAccounts>;
 let notifications: pg.Pool;
+let sink: MailSink;
+let sinkDirectory: string;
 const processes: UnitProcess[] = [];
 
 beforeAll(async () => {
@@ -33,6 +40,8 @@ beforeAll(async () => {
   accounts = connectAccounts(accountsDatabase.url);
   notifications = new pg.Pool({ connectionString: notificationsDatabase.url, max: 2 });
   notifications.on('error', () => {}); // an idle connection closed by the final DROP DATABASE
+  sinkDirectory = mkdtempSync(path.join(tmpdir(), 'welcome-mail-'));
+  sink = await startMailSink({ smtpPort: 0, httpPort: 0, directory: sinkDirectory });
 });
 
 // A relay left running would publish the next test's rows under its own queue prefix.
@@ -43,6 +52,8 @@ afterEach(async () => {
 afterAll(async () => {
   await accounts?.$disconnect();
   await notifications?.end();
+  await sink?.close();
+  if (sinkDirectory) rmSync(sinkDirectory, { recursive: true, force: true });
   await Promise.all([redis?.remove(), accountsDatabase?.drop(), notificationsDatabase?.drop()]);
 });
 
@@ -57,6 +68,7 @@ function workerEnv(unit: 'accounts' | 'notifications', queuePrefix: string) {
     QUEUE_PREFIX: queuePrefix,
     ROUTER_SIGNING_SECRET: randomBytes(32).toString('hex'),
     JWT_SIGNING_KEY: `k1:${randomBytes(32).toString('hex')}`,
+    SMTP_URL: `smtp://127.0.0.1:${sink.smtpPort}`,
   };
 }
 
@@ -124,8 +136,28 @@ describe('notifications killed while registrations flow', () => {
     );
     expect([...final.keys()].sort()).toEqual([...userIds].sort());
     expect([...final.values()].every((count) => count === 1)).toBe(true);
-    const { rows } = await notifications.query<{ count: number }>('SELECT count(*)::int AS count FROM inbox_events');
+    const { rows } = await notifications.query<{ count: number }>(
+      "SELECT count(*)::int AS count FROM inbox_events WHERE type = 'accounts.user.registered'",
+    );
     expect(rows[0]!.count).toBe(userIds.length);
+
+    // Each welcome e-mail goes out too (notifications' own email.requested, through its own relay).
+    // The kill may land between the server's acceptance and the mark: at most the jobs in hand (4)
+    // are sent again, under the same Message-ID. None is lost.
+    await waitFor(
+      'every welcome e-mail SENT',
+      async () => {
+        const { rows: pending } = await notifications.query<{ status: string; count: number }>(
+          'SELECT status::text, count(*)::int AS count FROM emails GROUP BY status',
+        );
+        return pending.length === 1 && pending[0]!.status === 'SENT' && pending[0]!.count === userIds.length;
+      },
+      150_000,
+    );
+    const kept = sink.messages();
+    const messageIds = new Set(kept.map((message) => message.messageId));
+    expect(messageIds.size).toBe(userIds.length);
+    expect(kept.length - messageIds.size).toBeLessThanOrEqual(4);
   }, 300_000);
 });
 

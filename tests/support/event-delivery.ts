@@ -21,9 +21,10 @@ export async function startEventDelivery<Db extends TransactionalDb>(options: {
   db: Db;
   handlers: EventHandlers<TransactionClientOf<Db>>;
   redisUrl: string;
-  /** The unit's own queue settings, when a test needs them (default: the consumer's, 2 attempts). */
+  /** The unit's own queue settings, when a test needs them (default: the consumer's concurrency, 2 tries, 100–200 ms). */
   concurrency?: number;
   attempts?: number;
+  backoff?: { baseMs: number; maxMs: number };
 }) {
   const connection = redisConnection(options.redisUrl);
   const prefix = `${process.env.TEST_DATABASE_PREFIX ?? 'commerce_test_'}delivery-${randomUUID().slice(0, 8)}`;
@@ -37,17 +38,18 @@ export async function startEventDelivery<Db extends TransactionalDb>(options: {
     logger: createLogger(`${options.unit}-delivery-test`, 'silent'),
     concurrency: options.concurrency,
     attempts: options.attempts ?? 2,
-    backoff: { baseMs: 100, maxMs: 200 },
+    backoff: options.backoff ?? { baseMs: 100, maxMs: 200 },
   });
 
   return {
+    /** The BullMQ prefix of these queues, for a test that looks at them (dead letters, a job's attempts). */
+    prefix,
     /**
      * Delivers an event as one job and waits until the job is done. A second delivery of the same
      * event gets a new job id (a re-publish after BullMQ forgot the first), so only the inbox can
-     * tell it was applied before.
+     * tell it was applied before. A test that watches the job meanwhile gives its id.
      */
-    async deliver(event: CommerceEvent): Promise<string> {
-      const jobId = `${event.id}.${randomUUID().slice(0, 8)}`;
+    async deliver(event: CommerceEvent, jobId = `${event.id}.${randomUUID().slice(0, 8)}`): Promise<string> {
       await queue.add(event.type, event, eventJobOptions(jobId));
       const deadline = Date.now() + 30_000;
       for (;;) {

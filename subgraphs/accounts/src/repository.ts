@@ -17,6 +17,36 @@ export function openCustomerAccount(
   });
 }
 
+/**
+ * Catch-up for units that keep a copy of users (notifications' recipients): every user goes to the
+ * outbox again as `accounts.user.registered` with `announcedAgain: true`, in pages, through the
+ * normal relay, so nobody is welcomed twice. Running it twice changes nothing a copy keeps.
+ * Returns how many users were announced.
+ */
+export async function replayUsers(db: Db, pageSize = 500): Promise<number> {
+  let after: string | undefined;
+  let announced = 0;
+  for (;;) {
+    const page = await db.$transaction(async (tx) => {
+      const users = await tx.user.findMany({
+        where: after ? { id: { gt: after } } : {},
+        orderBy: { id: 'asc' },
+        take: pageSize,
+      });
+      await appendEvents(
+        tx,
+        users.map((user) =>
+          userRegistered.create({ userId: user.id, email: user.email, name: user.name, announcedAgain: true }),
+        ),
+      );
+      return users;
+    });
+    announced += page.length;
+    if (page.length < pageSize) return announced;
+    after = page.at(-1)!.id;
+  }
+}
+
 /** A partner's key, stored as its prefix and hash only. */
 export function recordPartnerClient(
   db: Db,
