@@ -50,13 +50,14 @@ export function checkOrderRequest(request: PlaceOrderRequest): void {
         `The quantity of product ${line.productId} is ${line.quantity}; a line orders 1 to ${MAX_QUANTITY} units.`,
       );
     }
-    if (seen.has(line.productId)) {
+    const product = line.productId.toLowerCase();
+    if (seen.has(product)) {
       throw new PlacementRefused(
         'BAD_USER_INPUT',
         `Product ${line.productId} is on two lines; put its whole quantity on one line.`,
       );
     }
-    seen.add(line.productId);
+    seen.add(product);
   }
 }
 

@@ -36,8 +36,13 @@ export async function placeOrder(
   db: Db,
   timeouts: SagaTimeouts,
   customerId: string,
-  request: PlaceOrderRequest,
+  given: PlaceOrderRequest,
 ): Promise<OrderWithItems> {
+  // Ids as Postgres prints them, so the copy's rows and the lines match whatever the case sent.
+  const request = {
+    ...given,
+    items: given.items.map((line) => ({ ...line, productId: line.productId.toLowerCase() })),
+  };
   const key = request.idempotencyKey.trim();
   try {
     checkOrderRequest(request);
