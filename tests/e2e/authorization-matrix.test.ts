@@ -28,12 +28,16 @@ const env = inject('env');
 const CALLERS = ['anonymous', 'customer', 'otherCustomer', 'partner', 'staff'] as const;
 type Caller = (typeof CALLERS)[number];
 type Outcome = 'allowed' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND';
-/** The directive a field carries: none, `@authenticated`, `@requiresScopes(scopes: [["staff"]])`. */
-type Guard = 'anyone' | 'signed-in' | 'staff';
+/**
+ * The directive a field carries: none, `@authenticated`, `@requiresScopes(scopes: [["staff"]])`,
+ * `@requiresScopes(scopes: [["customer"]])`.
+ */
+type Guard = 'anyone' | 'signed-in' | 'staff' | 'customer';
 
 /** What the test made or found before it runs the table; `customer` is Ada, `otherCustomer` Grace. */
 type Fixtures = {
   adaOrderId: string;
+  adaCancelledOrderId: string;
   adaNotificationId: string;
   pricedProductId: string;
   archivableProductId: string;
@@ -71,6 +75,8 @@ const signedIn: Record<Caller, Outcome> = {
 };
 /** Ada's own entity: Grace's request for it is NOT_FOUND, like an id that does not exist. */
 const adasOwn: Record<Caller, Outcome> = { ...signedIn, otherCustomer: 'NOT_FOUND' };
+/** Customers only, each on their own data: staff and partners are refused. */
+const customersOnly: Record<Caller, Outcome> = { ...signedIn, partner: 'FORBIDDEN', staff: 'FORBIDDEN' };
 
 const seededProductId = PRODUCTS[0]!.id;
 
@@ -128,6 +134,30 @@ const MATRIX: Record<string, Entry> = {
     operation: 'query MatrixOrderPayment($id: ID!) { order(id: $id) { payment { status } } }',
     variables: (fixtures) => ({ id: fixtures.adaOrderId }),
     expected: adasOwn,
+  },
+  // Each customer places an order of their own (a new key per call).
+  'Mutation.placeOrder': {
+    guard: 'customer',
+    operation: 'mutation MatrixPlaceOrder($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }',
+    variables: () => ({
+      input: { items: [{ productId: seededProductId, quantity: 1 }], idempotencyKey: crypto.randomUUID() },
+    }),
+    expected: customersOnly,
+  },
+  // Ada's seeded order that is cancelled already: cancelling it again returns it and changes nothing.
+  'Mutation.cancelOrder': {
+    guard: 'customer',
+    operation: 'mutation MatrixCancelOrder($id: ID!) { cancelOrder(id: $id) { id status } }',
+    variables: (fixtures) => ({ id: fixtures.adaCancelledOrderId }),
+    expected: { ...customersOnly, otherCustomer: 'NOT_FOUND' },
+  },
+  // Staff get past the guard to an order that does not exist: the matrix refunds nothing real
+  // (tests/e2e/place-order.test.ts does).
+  'Mutation.refundOrder': {
+    guard: 'staff',
+    operation: 'mutation MatrixRefundOrder($id: ID!) { refundOrder(id: $id, reason: "matrix") { id status } }',
+    variables: () => ({ id: crypto.randomUUID() }),
+    expected: { ...staffOnly, staff: 'NOT_FOUND' },
   },
   'Mutation.register': {
     guard: 'anyone',
@@ -247,6 +277,7 @@ function guardOf(requirement: FieldRequirement | undefined): string {
   if (!requirement) return 'anyone';
   if (requirement.authenticated && requirement.anyOf.length === 0) return 'signed-in';
   if (!requirement.authenticated && JSON.stringify(requirement.anyOf) === '[["staff"]]') return 'staff';
+  if (!requirement.authenticated && JSON.stringify(requirement.anyOf) === '[["customer"]]') return 'customer';
   return JSON.stringify(requirement);
 }
 
@@ -306,6 +337,7 @@ beforeAll(async () => {
 
   fixtures = {
     adaOrderId: stableId('order', 'ada-1'),
+    adaCancelledOrderId: stableId('order', 'ada-2'),
     adaNotificationId: email!.node.id,
     pricedProductId: priced.createProduct.id,
     archivableProductId: archivable.createProduct.id,

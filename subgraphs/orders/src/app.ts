@@ -1,4 +1,4 @@
-import type { UnitDefinition } from '@commerce/service-kit';
+import { createLogger, type UnitDefinition } from '@commerce/service-kit';
 import type { OrdersConfig } from './config.ts';
 import type { Context } from './context.ts';
 import type { Db } from './db.ts';
@@ -11,18 +11,24 @@ import {
   timelineLoader,
 } from './use-cases/find-orders.ts';
 
-/** The orders unit over a given database: main.ts runs it with runUnit, tests start its API in-process. */
+/** The orders unit over a given database: main.ts runs it with runUnit, tests start it in-process. */
 export function ordersUnit(config: OrdersConfig, db: Db): UnitDefinition<Context, Db> {
+  const logger = createLogger('orders', config.logLevel);
   return {
     name: 'orders',
     schemaFile: new URL('../schema.graphql', import.meta.url),
     resolvers,
     settings: config,
     db,
-    consumers: { handlers: ordersEventHandlers },
+    logger,
+    consumers: {
+      handlers: ordersEventHandlers({ timeouts: config.saga, logger }),
+      concurrency: config.consumerConcurrency,
+    },
     createContext: (scope) => ({
       ...scope,
       db,
+      saga: config.saga,
       ordersById: ordersByIdLoader(db),
       timelineByOrderId: timelineLoader(db),
       customerOrderPages: customerOrderPagesLoader(db),

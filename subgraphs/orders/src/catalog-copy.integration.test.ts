@@ -1,4 +1,5 @@
 import { productArchived, productPriceChanged } from '@commerce/events';
+import { createLogger } from '@commerce/service-kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { productCreatedEvent, startEventDelivery } from '../../../tests/support/event-delivery.ts';
 import { connectDb, type Db } from './db.ts';
@@ -11,7 +12,15 @@ let delivery: Awaited<ReturnType<typeof startEventDelivery<Db>>>;
 
 beforeAll(async () => {
   db = connectDb(env.ORDERS_DATABASE_URL!);
-  delivery = await startEventDelivery({ unit: 'orders', db, handlers: ordersEventHandlers, redisUrl: env.REDIS_URL! });
+  delivery = await startEventDelivery({
+    unit: 'orders',
+    db,
+    handlers: ordersEventHandlers({
+      timeouts: { reservationTimeoutMs: 30_000, paymentTimeoutMs: 120_000 },
+      logger: createLogger('orders-test', 'silent'),
+    }),
+    redisUrl: env.REDIS_URL!,
+  });
 });
 afterAll(async () => {
   await delivery?.stop();

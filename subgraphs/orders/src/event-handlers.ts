@@ -1,9 +1,32 @@
 import type { EventHandlers } from '@commerce/service-kit';
 import { keepProductState, type Tx } from './repository.ts';
+import {
+  cancelUnpaidOrder,
+  completeRefund,
+  confirmOrder,
+  recordRefundFailure,
+  rejectOrder,
+  requestPayment,
+  type SagaDeps,
+  timeOutStep,
+} from './use-cases/advance-order.ts';
 
-/** What orders does with the events it hears, each inside the transaction that records it. */
-export const ordersEventHandlers: EventHandlers<Tx> = {
-  'catalog.product.created': (event, tx) => keepProductState(tx, event.data),
-  'catalog.product.price-changed': (event, tx) => keepProductState(tx, event.data),
-  'catalog.product.archived': (event, tx) => keepProductState(tx, event.data),
-};
+/**
+ * What orders does with the events it hears, each inside the transaction that records it: it
+ * keeps its copy of catalog's products, and it runs the order saga (ARCHITECTURE.md, "Placing an
+ * order") on inventory's and payments' answers and on its own step deadlines.
+ */
+export function ordersEventHandlers(deps: SagaDeps): EventHandlers<Tx> {
+  return {
+    'catalog.product.created': (event, tx) => keepProductState(tx, event.data),
+    'catalog.product.price-changed': (event, tx) => keepProductState(tx, event.data),
+    'catalog.product.archived': (event, tx) => keepProductState(tx, event.data),
+    'inventory.reservation.reserved': (event, tx) => requestPayment(deps, tx, event),
+    'inventory.reservation.rejected': (event, tx) => rejectOrder(deps, tx, event),
+    'payments.payment.captured': (event, tx) => confirmOrder(deps, tx, event),
+    'payments.payment.failed': (event, tx) => cancelUnpaidOrder(deps, tx, event),
+    'orders.order.step-deadline': (event, tx) => timeOutStep(deps, tx, event),
+    'payments.payment.refunded': (event, tx) => completeRefund(deps, tx, event),
+    'payments.refund.failed': (event, tx) => recordRefundFailure(deps, tx, event),
+  };
+}

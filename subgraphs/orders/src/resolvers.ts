@@ -1,7 +1,9 @@
-import { clientError } from '@commerce/service-kit';
+import { clientError, signedInUser } from '@commerce/service-kit';
 import { lineTotalCents, maySee, maySeeOrdersOf } from './domain/order.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
+import { cancelOrder, refundOrder } from './use-cases/change-order.ts';
 import { listCustomerOrders, listOrders } from './use-cases/find-orders.ts';
+import { placeOrder } from './use-cases/place-order.ts';
 
 export const resolvers: Resolvers = {
   Query: {
@@ -12,6 +14,11 @@ export const resolvers: Resolvers = {
       return order;
     },
     orders: (_parent, args, ctx) => listOrders(ctx.db, args),
+  },
+  Mutation: {
+    placeOrder: (_parent, { input }, ctx) => placeOrder(ctx.db, ctx.saga, signedInUser(ctx.identity).userId, input),
+    cancelOrder: (_parent, { id }, ctx) => cancelOrder(ctx.db, signedInUser(ctx.identity).userId, id),
+    refundOrder: (_parent, { id, reason }, ctx) => refundOrder(ctx.db, signedInUser(ctx.identity).userId, id, reason),
   },
   Order: {
     __resolveReference: async (reference, ctx) => {

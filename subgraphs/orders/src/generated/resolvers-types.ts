@@ -20,10 +20,13 @@ export type Scalars = {
 /** An order a customer placed: what, at which prices, and where it stands. */
 export type Order = {
   __typename?: 'Order';
+  /** The order's id. */
   id: Scalars['ID']['output'];
+  /** Where the order stands in the saga. */
   status: OrderStatus;
   /** Who placed it. */
   customer: User;
+  /** What was ordered, in the order the customer listed it. */
   items: Array<OrderItem>;
   /** Sum of the items at the prices they were ordered at, in cents. */
   totalCents: Scalars['Int']['output'];
@@ -35,6 +38,8 @@ export type Order = {
   updatedAt: Scalars['String']['output'];
   /** Every step the order went through, oldest first. */
   timeline: Array<OrderTimelineEntry>;
+  /** True while staff's refund request waits for the payment provider; the order stays CONFIRMED until the money is back. */
+  refundPending: Scalars['Boolean']['output'];
 };
 
 /** Where an order stands. */
@@ -48,12 +53,16 @@ export type OrderStatus =
   /** Refused: not enough stock. */
   | 'REJECTED'
   /** Stopped: payment failed, a step timed out, or the customer cancelled. */
-  | 'CANCELLED';
+  | 'CANCELLED'
+  /** Paid, then refunded in full; the goods went back to stock. */
+  | 'REFUNDED';
 
 /** One line of an order. */
 export type OrderItem = {
   __typename?: 'OrderItem';
+  /** The catalog product ordered. */
   product: Product;
+  /** How many units (1 to 100). */
   quantity: Scalars['Int']['output'];
   /** Price of one unit when the order was placed, in cents. */
   unitPriceCents: Scalars['Int']['output'];
@@ -64,7 +73,11 @@ export type OrderItem = {
 /** One step in an order's life. */
 export type OrderTimelineEntry = {
   __typename?: 'OrderTimelineEntry';
-  /** What happened, e.g. PLACED, STOCK_RESERVED, PAYMENT_CAPTURED. */
+  /**
+   * What happened: PLACED, STOCK_RESERVED, OUT_OF_STOCK, PAYMENT_CAPTURED, PAYMENT_FAILED,
+   * RESERVATION_TIMED_OUT, PAYMENT_TIMED_OUT, CANCELLED, REFUND_REQUESTED, REFUND_FAILED, REFUNDED,
+   * or NOTE (something arrived after the order had moved on; the detail says what).
+   */
   step: Scalars['String']['output'];
   /** Why, in words. */
   detail: Scalars['String']['output'];
@@ -75,40 +88,52 @@ export type OrderTimelineEntry = {
 /** A page of orders, newest first (Relay connection). */
 export type OrderConnection = {
   __typename?: 'OrderConnection';
+  /** The orders of this page, each with its cursor. */
   edges: Array<OrderEdge>;
+  /** Whether more pages follow, and where this one ends. */
   pageInfo: PageInfo;
   /** How many orders match, across all pages. */
   totalCount: Scalars['Int']['output'];
 };
 
+/** One order in a page. */
 export type OrderEdge = {
   __typename?: 'OrderEdge';
+  /** Where this order is in the list: pass it as `after` for the next page. */
   cursor: Scalars['String']['output'];
+  /** The order. */
   node: Order;
 };
 
 /** Where a page stands in the whole list. */
 export type PageInfo = {
   __typename?: 'PageInfo';
+  /** Whether another page follows this one. */
   hasNextPage: Scalars['Boolean']['output'];
+  /** The cursor of this page's last edge, or null when the page is empty. */
   endCursor?: Maybe<Scalars['String']['output']>;
 };
 
+/** A user of the shop (accounts owns it); orders adds their orders. */
 export type User = {
   __typename?: 'User';
+  /** The user's id. */
   id: Scalars['ID']['output'];
   /** Signed-in users: the user's orders, newest first. Only the user themself and staff may see them (FORBIDDEN otherwise). `first` is 1 to 100 (default 20). */
   orders: OrderConnection;
 };
 
 
+/** A user of the shop (accounts owns it); orders adds their orders. */
 export type UserOrdersArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   after?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** A catalog product (catalog owns it). */
 export type Product = {
   __typename?: 'Product';
+  /** The product's id. */
   id: Scalars['ID']['output'];
 };
 
@@ -130,6 +155,68 @@ export type QueryOrdersArgs = {
   status?: InputMaybe<OrderStatus>;
   first?: InputMaybe<Scalars['Int']['input']>;
   after?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** What a customer orders: every line at once, and a key that makes a retry safe. */
+export type PlaceOrderInput = {
+  /** 1 to 50 lines, each a different product. */
+  items: Array<OrderLineInput>;
+  /**
+   * 8 to 100 characters the client chooses once per order (e.g. a UUID) and sends again on a retry:
+   * the same key returns the same order; the same key with other items is CONFLICT.
+   */
+  idempotencyKey: Scalars['String']['input'];
+};
+
+/** One line of a new order. */
+export type OrderLineInput = {
+  /** A product on sale in the catalog. */
+  productId: Scalars['ID']['input'];
+  /** How many units, 1 to 100. */
+  quantity: Scalars['Int']['input'];
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Customers only: places an order, priced at the catalog's current prices, and returns it at once
+   * (PENDING); stock, payment and confirmation follow on the order's timeline. Errors:
+   * BAD_USER_INPUT (no lines, over 50 lines, a quantity outside 1 to 100, one product on two lines,
+   * a key outside 8 to 100 characters, a product no longer sold, products in different currencies),
+   * NOT_FOUND (a product id the catalog does not know), CONFLICT (the key was used for other items),
+   * UNAUTHENTICATED, FORBIDDEN (staff and partners).
+   */
+  placeOrder: Order;
+  /**
+   * Customers only, on their own orders: stops an order that is not paid yet (PENDING or
+   * AWAITING_PAYMENT); reserved stock goes back and nothing is charged. Cancelling a cancelled order
+   * returns it unchanged. Errors: NOT_FOUND (no such order, or someone else's), CONFLICT (paid
+   * already: ask staff for a refund; or rejected), UNAUTHENTICATED, FORBIDDEN (staff and partners).
+   */
+  cancelOrder: Order;
+  /**
+   * Staff only: asks payments to refund a CONFIRMED order in full; `reason` (1 to 500 characters)
+   * goes on its timeline with who asked. The order becomes REFUNDED, and its goods go back to stock,
+   * when the money is back. Errors: BAD_USER_INPUT (an empty or too long reason), NOT_FOUND,
+   * CONFLICT (not paid, refunded already, or a refund pending), UNAUTHENTICATED, FORBIDDEN.
+   */
+  refundOrder: Order;
+};
+
+
+export type MutationPlaceOrderArgs = {
+  input: PlaceOrderInput;
+};
+
+
+export type MutationCancelOrderArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationRefundOrderArgs = {
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -235,16 +322,19 @@ export type ResolversTypes = ResolversObject<{
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   OrderStatus: OrderStatus;
   OrderItem: ResolverTypeWrapper<OrderItemRow>;
   OrderTimelineEntry: ResolverTypeWrapper<OrderTimelineRow>;
   OrderConnection: ResolverTypeWrapper<OrderPage>;
   OrderEdge: ResolverTypeWrapper<Omit<OrderEdge, 'node'> & { node: ResolversTypes['Order'] }>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   User: ResolverTypeWrapper<EntityRef>;
   Product: ResolverTypeWrapper<EntityRef>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  PlaceOrderInput: PlaceOrderInput;
+  OrderLineInput: OrderLineInput;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -253,15 +343,18 @@ export type ResolversParentTypes = ResolversObject<{
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   String: Scalars['String']['output'];
+  Boolean: Scalars['Boolean']['output'];
   OrderItem: OrderItemRow;
   OrderTimelineEntry: OrderTimelineRow;
   OrderConnection: OrderPage;
   OrderEdge: Omit<OrderEdge, 'node'> & { node: ResolversParentTypes['Order'] };
   PageInfo: PageInfo;
-  Boolean: Scalars['Boolean']['output'];
   User: EntityRef;
   Product: EntityRef;
   Query: Record<PropertyKey, never>;
+  PlaceOrderInput: PlaceOrderInput;
+  OrderLineInput: OrderLineInput;
+  Mutation: Record<PropertyKey, never>;
 }>;
 
 export type OrderResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = ResolversObject<{
@@ -275,6 +368,7 @@ export type OrderResolvers<ContextType = Context, ParentType extends ResolversPa
   createdAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   timeline?: Resolver<Array<ResolversTypes['OrderTimelineEntry']>, ParentType, ContextType>;
+  refundPending?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 
 export type OrderItemResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OrderItem'] = ResolversParentTypes['OrderItem']> = ResolversObject<{
@@ -321,6 +415,12 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   orders?: Resolver<ResolversTypes['OrderConnection'], ParentType, ContextType, Partial<QueryOrdersArgs>>;
 }>;
 
+export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  placeOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
+  cancelOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'id'>>;
+  refundOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationRefundOrderArgs, 'id' | 'reason'>>;
+}>;
+
 export type Resolvers<ContextType = Context> = ResolversObject<{
   Order?: OrderResolvers<ContextType>;
   OrderItem?: OrderItemResolvers<ContextType>;
@@ -331,5 +431,6 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   User?: UserResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
 }>;
 
