@@ -64,6 +64,15 @@ async function seedCatalog() {
   }
 }
 
+/** Inventory's reservation for a seeded order in each status. */
+const SEEDED_RESERVATIONS = {
+  PENDING: null,
+  AWAITING_PAYMENT: 'RESERVED',
+  CONFIRMED: 'COMMITTED',
+  REJECTED: 'REJECTED',
+  CANCELLED: 'RELEASED',
+} as const;
+
 /** Stock held for the seeded orders that wait for their payment. */
 function reservedFor(productId: string): number {
   return ORDERS.filter((order) => order.status === 'AWAITING_PAYMENT')
@@ -94,7 +103,18 @@ async function seedInventory() {
         })),
       }),
     ]);
-    return `${missing.length} stock items added`;
+    // Where inventory's side of each seeded order's saga stands, so a later cancel or refund of a
+    // seeded order moves the stock it held (a PENDING order has not been answered yet: no row).
+    const reservations = await db.reservation.createMany({
+      data: ORDERS.flatMap((order) => {
+        const status = SEEDED_RESERVATIONS[order.status];
+        if (!status) return [];
+        const lines = order.items.map(({ productId, quantity }) => ({ productId, quantity }));
+        return [{ orderId: order.id, status, lines, createdAt: order.createdAt, updatedAt: order.createdAt }];
+      }),
+      skipDuplicates: true,
+    });
+    return `${missing.length} stock items added, ${reservations.count} reservations added`;
   } finally {
     await db.$disconnect();
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { orderCancelled, orderConfirmed, orderPlaced, orderRefunded } from '@commerce/events';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ORDERS } from '../../../prisma/seed/fixtures.ts';
 import { startEventDelivery } from '../../../tests/support/event-delivery.ts';
 import { inventoryUnit } from './app.ts';
 import { readConfig } from './config.ts';
@@ -365,6 +366,28 @@ describe('redelivered and reordered saga events', () => {
     expect(await statusOf(rejected.orderId)).toBe('REJECTED');
     expect(await levels(productId)).toEqual({ onHand: 10, reserved: 0, available: 10 });
     expect(await db.stockAdjustment.count({ where: { productId } })).toBe(2);
+  });
+});
+
+describe('the seeded shop', () => {
+  it('every seeded order past its placement has its reservation, so a cancel or a refund of it moves stock', async () => {
+    const rows = await db.reservation.findMany({ where: { orderId: { in: ORDERS.map((o) => o.id) } } });
+    const byOrder = new Map(rows.map((row) => [row.orderId, row]));
+    const expected = {
+      AWAITING_PAYMENT: 'RESERVED',
+      CONFIRMED: 'COMMITTED',
+      REJECTED: 'REJECTED',
+      CANCELLED: 'RELEASED',
+    };
+    for (const seeded of ORDERS) {
+      const reservation = byOrder.get(seeded.id);
+      if (seeded.status === 'PENDING') {
+        expect(reservation).toBeUndefined();
+        continue;
+      }
+      expect(reservation?.status).toBe(expected[seeded.status]);
+      expect(reservation?.lines).toEqual(seeded.items.map(({ productId, quantity }) => ({ productId, quantity })));
+    }
   });
 });
 
