@@ -3,10 +3,12 @@
  * migrations and seeded, every subgraph and the router on their own ports (TEST_ROUTER_PORT,
  * 14000… by default), so a local run on 4000 is left alone. Needs POSTGRES_URL and REDIS_URL (scripts/test.sh finds them).
  */
+import { rmSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import { prepareDatabases } from '../scripts/lib/databases.ts';
 import {
   environment,
+  mailDirectory,
   newSecrets,
   ROOT,
   type RunningProcess,
@@ -40,6 +42,8 @@ export async function setup(project: TestProject) {
     logLevel: process.env.LOG_LEVEL ?? 'info',
   };
   prepareDatabases(settings, { reset: true });
+  // The mail sink's folder too: a run sees only the e-mails of its own system.
+  rmSync(mailDirectory(settings), { recursive: true, force: true });
   processes = await startSystem(settings, { kind: 'files', dir: `${ROOT}/.run/test-logs` });
   project.provide('env', environment(settings));
   project.provide('routerUrl', `http://127.0.0.1:${settings.routerPort}/graphql`);

@@ -48,7 +48,7 @@ beforeAll(async () => {
     handlers: notificationHandlers(db, mailer),
     redisUrl: env.REDIS_URL!,
     attempts: 12,
-    backoff: { baseMs: 200, maxMs: 800 },
+    backoff: { baseMs: 250, maxMs: 1500 },
   });
 });
 
@@ -333,5 +333,23 @@ describe('a failing mail server never loses an e-mail and never doubles it', () 
     expect(again.id).not.toBe(request.id);
     expect(await delivery.deliver(again)).toBe('completed');
     expect(keptWith(request.data.emailId)).toHaveLength(1);
+  });
+
+  it('a request for an e-mail notifications never wrote is dead-lettered at once, and nothing is sent', async () => {
+    const stray = emailRequested.create({
+      emailId: randomUUID(),
+      userId: randomUUID(),
+      to: 'nobody@example.com',
+      subject: 'Not ours',
+      text: 'Written by no notification.',
+    });
+    expect(await delivery.deliver(stray)).toBe('failed');
+    const letters = (await queueOf('dead-letter').getJobs(['waiting'])).filter(
+      (job) => job.data.envelope.id === stray.id,
+    );
+    expect(letters.map((letter) => letter.data)).toEqual([
+      expect.objectContaining({ attemptsMade: 1, error: expect.stringContaining('not in notifications') }),
+    ]);
+    expect(keptWith(stray.data.emailId)).toEqual([]);
   });
 });
