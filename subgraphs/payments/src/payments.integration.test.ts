@@ -236,7 +236,9 @@ describe('charging an order', () => {
 
 describe('the provider down', () => {
   it('the circuit opens, the charges wait (none fails), then all complete, each captured once, and the circuit closes', async () => {
-    const { delivery, provider } = await startPayments();
+    // One failure opens the circuit, and a call gives up after two failures with the circuit
+    // closed: a charge that lives through ten seconds of failing trials has waited, not retried.
+    const { delivery, provider } = await startPayments({ breakerFailures: 1, attempts: 2 });
     await control({ mode: 'down' });
     const orders = Array.from({ length: 6 }, newOrder);
     const delivered = Promise.all(orders.map((order) => delivery.deliver(paymentRequested(order))));
@@ -259,6 +261,19 @@ describe('the provider down', () => {
     expect(provider.circuitState()).toBe('closed');
     expect(provider.metrics()).toMatch(/payments_provider_circuit_opened_total\{unit="payments"\} [1-9]/);
   }, 90_000);
+
+  it('failed trials of the half-open circuit do not use up a charge’s tries: it waits on, then captures', async () => {
+    // Two tries with the circuit closed, and the first failure opens it: every later failure is a trial's.
+    const { provider } = await startPayments({ breakerFailures: 1, attempts: 2, breakerHalfOpenAfterMs: 300 });
+    await control({ mode: 'down' });
+    const order = newOrder();
+    const charging = chargeOrder({ db, provider }).outside(paymentRequested(order), new AbortController().signal);
+    // A third request sent: the first trial failed, and the charge went on waiting.
+    await until('a second trial', async () => (await findAttempts(order.orderId)) >= 3);
+    await control({ mode: 'ok' });
+    expect(await charging).toMatchObject({ kind: 'captured' });
+    expect(await chargesAtProvider(order.orderId)).toHaveLength(1);
+  });
 
   it('a charge waiting for the open circuit gives up at once when its consumer stops (SIGTERM is not held up)', async () => {
     const { provider } = await startPayments({ breakerFailures: 1, breakerHalfOpenAfterMs: 60_000 });
