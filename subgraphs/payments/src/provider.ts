@@ -93,10 +93,11 @@ export function createProviderClient(settings: ProviderSettings, options: { rand
     let response: Response;
     let text: string;
     try {
+      // No body: a read (GET), which changes nothing at the provider and needs no key.
       response = await fetch(`${settings.url}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': key },
-        body: JSON.stringify(body),
+        method: body === undefined ? 'GET' : 'POST',
+        headers: body === undefined ? {} : { 'content-type': 'application/json', 'idempotency-key': key },
+        body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.any([signal, AbortSignal.timeout(settings.timeoutMs)]),
       });
       text = await response.text();
@@ -187,6 +188,19 @@ export function createProviderClient(settings: ProviderSettings, options: { rand
         return { kind: 'captured', providerReference: id };
       }
       return { kind: answer.class, reason: reasonOf(answer.body, 'The provider refused the charge.') };
+    },
+
+    /**
+     * The charge the provider captured for `reference` (our order id), if any: a read, so asking
+     * creates nothing. How a voided payment whose requests went out learns whether one of them
+     * captured (asking again with the charge's key would charge now, the provider having never
+     * seen the first request).
+     */
+    async capturedFor(reference: string, options: CallOptions): Promise<string | undefined> {
+      const answer = await call(`/charges?reference=${encodeURIComponent(reference)}`, '', undefined, options);
+      const list = (answer.body as unknown as Array<{ id?: unknown; status?: unknown }>) ?? [];
+      const captured = Array.isArray(list) ? list.find((charge) => charge.status === 'captured') : undefined;
+      return typeof captured?.id === 'string' ? captured.id : undefined;
     },
 
     /** Gives back `amountCents` of a charge, once per idempotency key. */

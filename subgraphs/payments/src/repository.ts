@@ -40,13 +40,13 @@ export const findPayment = (db: Db, orderId: string) => db.payment.findUnique({ 
 
 /**
  * Counts a charge request about to be sent, committed before it goes out. Refused (false) once the
- * payment is voided and nothing was ever sent: from then on the order is never charged. A voided
- * payment with attempts sent before still counts the request that learns how those ended.
+ * payment is voided: from then on no charge request is sent for the order (one sent before is
+ * looked up instead, see chargeOrder).
  */
 export async function countChargeAttempt(db: Db, paymentId: string): Promise<boolean> {
   const counted = await db.$executeRaw`
     UPDATE payments SET attempts = attempts + 1, updated_at = now()
-    WHERE id = ${paymentId}::uuid AND (status = 'PENDING' OR (status = 'VOIDED' AND attempts > 0))`;
+    WHERE id = ${paymentId}::uuid AND status = 'PENDING'`;
   return counted > 0;
 }
 

@@ -92,10 +92,10 @@ export function refundRequestOutcome(status: PaymentStatus, refund: RefundAnswer
 }
 
 /**
- * Whether a charge request may go to the provider: for a PENDING payment; and for a VOIDED one
- * that had requests sent before it was voided (one may have captured: the same key learns how it
- * ended, and a capture is given back at once). Never for a payment voided before any request, nor
- * for one that is settled (CAPTURED, FAILED, REFUNDED).
+ * Whether the provider is to be asked about the payment: a PENDING one is charged; a VOIDED one
+ * that had requests sent before it was voided is looked up (one may have captured, and a capture
+ * is given back at once), never charged again. Neither for a payment voided before any request,
+ * nor for one that is settled (CAPTURED, FAILED, REFUNDED).
  */
 export function mayCharge(payment: Pick<Payment, 'status' | 'attempts'>): boolean {
   return payment.status === 'PENDING' || (payment.status === 'VOIDED' && payment.attempts > 0);

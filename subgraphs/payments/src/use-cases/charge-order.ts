@@ -33,25 +33,35 @@ export function chargeOrder({ db, provider }: { db: Db; provider: ProviderClient
     async outside(event, signal) {
       const payment = await openPayment(db, event.data);
       if (!mayCharge(payment)) return { kind: 'not-charged' };
-      let answer: Awaited<ReturnType<ProviderClient['charge']>>;
-      try {
-        answer = await provider.charge(
-          {
-            idempotencyKey: payment.idempotencyKey,
-            amountCents: payment.amountCents,
-            currency: payment.currency,
-            reference: payment.orderId,
-          },
-          {
-            signal,
-            beforeRequest: async () => {
-              if (!(await countChargeAttempt(db, payment.id))) throw new ChargeWithdrawn();
+      let answer: Awaited<ReturnType<ProviderClient['charge']>> | undefined;
+      if (payment.status === 'PENDING') {
+        try {
+          answer = await provider.charge(
+            {
+              idempotencyKey: payment.idempotencyKey,
+              amountCents: payment.amountCents,
+              currency: payment.currency,
+              reference: payment.orderId,
             },
-          },
-        );
-      } catch (error) {
-        if (error instanceof ChargeWithdrawn) return { kind: 'not-charged' };
-        throw error;
+            {
+              signal,
+              beforeRequest: async () => {
+                if (!(await countChargeAttempt(db, payment.id))) throw new ChargeWithdrawn();
+              },
+            },
+          );
+        } catch (error) {
+          if (!(error instanceof ChargeWithdrawn)) throw error;
+        }
+      }
+      if (!answer) {
+        // Voided. Before any request went out: nothing to do. After: their answers were lost, so
+        // ask the provider what they did; asking again with the charge's key would charge now,
+        // should the provider never have seen them (down, connection reset).
+        if (((await findPayment(db, payment.orderId))?.attempts ?? 0) === 0) return { kind: 'not-charged' };
+        const captured = await provider.capturedFor(payment.orderId, { signal });
+        if (!captured) return { kind: 'not-charged' };
+        answer = { kind: 'captured', providerReference: captured };
       }
       if (answer.kind !== 'captured') return answer;
       // Cancelled while the charge was out: give the money back now, not after a rerun.
