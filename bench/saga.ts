@@ -5,7 +5,7 @@
  * or not earlier ones answered), by the seeded customers, for one product with ample stock.
  *   POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres pnpm exec tsx bench/saga.ts
  * Self-contained and bounded: a whole system of its own (tests/saga/world.ts: private Redis,
- * commerce_saga_bench_* databases, every unit, the router and the sandboxes as processes on spare
+ * <TEST_DATABASE_PREFIX or commerce_test_>saga_bench_* databases, dropped at the end; every unit, the router and the sandboxes as processes on spare
  * ports), stopped at the end. Latency placeOrder → CONFIRMED runs from the order's PLACED
  * timeline entry to its PAYMENT_CAPTURED entry (both written by orders, one clock). Baseline in the
  * same run: the placeOrder round trip itself (the synchronous part, as the client sees it).

@@ -20,6 +20,7 @@ import {
   startProcess,
   startSystem,
   stopSystem,
+  UNITS,
 } from '../../scripts/lib/system.ts';
 import { startPrivateRedis, waitFor } from '../messaging/support.ts';
 import { graphql } from '../support/graphql.ts';
@@ -51,7 +52,7 @@ async function freeBase(): Promise<number> {
 export type SagaWorld = Awaited<ReturnType<typeof startSagaWorld>>;
 
 /**
- * `name` keeps each test file's databases apart (commerce_saga_<name>_<unit>). `extraEnv` tunes
+ * `name` keeps each test file's databases apart (<test prefix>saga_<name>_<unit>, dropped at stop). `extraEnv` tunes
  * every process (short job locks, so a killed worker's jobs come back within seconds).
  */
 export async function startSagaWorld(name: string, extraEnv: Record<string, string> = {}) {
@@ -62,7 +63,8 @@ export async function startSagaWorld(name: string, extraEnv: Record<string, stri
     postgresUrl,
     redisUrl: redis.url,
     routerPort: await freeBase(),
-    databasePrefix: `commerce_saga_${name}_`,
+    // Apart per test run too: two checkouts' suites on one machine never share a world.
+    databasePrefix: `${process.env.TEST_DATABASE_PREFIX ?? 'commerce_test_'}saga_${name}_`,
     secrets: newSecrets(),
     logLevel: 'info',
   };
@@ -242,10 +244,20 @@ export async function startSagaWorld(name: string, extraEnv: Record<string, stri
       return { statuses, confirmed: confirmed.length };
     },
 
+    /** Stops every process, then removes the private Redis and the world's databases. */
     async stop() {
       await stopSystem(processes);
       await Promise.all([...pools.values()].map((pool) => pool.end()));
       await redis.remove();
+      const server = new pg.Client({ connectionString: postgresUrl });
+      await server.connect();
+      try {
+        for (const unit of UNITS) {
+          await server.query(`DROP DATABASE IF EXISTS "${settings.databasePrefix}${unit}" WITH (FORCE)`);
+        }
+      } finally {
+        await server.end();
+      }
     },
   };
   return world;
