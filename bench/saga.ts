@@ -2,7 +2,8 @@
  * The order saga end to end: placeOrder through the router → orders → inventory reserves →
  * payments charges the provider sandbox (at 20 ms latency) → CONFIRMED, at fixed offered rates,
  * each for BENCH_SECONDS (default 30). Orders are offered open-loop (one every 1/rate s, whether
- * or not earlier ones answered), by the seeded customers, for one product with ample stock.
+ * or not earlier ones answered), by the seeded customers, round robin over BENCH_PRODUCTS
+ * (default 1) products with ample stock. BENCH_CPU_PROF=<dir> makes every process write a CPU profile.
  *   POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres pnpm exec tsx bench/saga.ts
  * Self-contained and bounded: a whole system of its own (tests/saga/world.ts: private Redis,
  * <TEST_DATABASE_PREFIX or commerce_test_>saga_bench_* databases, dropped at the end; every unit, the router and the sandboxes as processes on spare
@@ -11,7 +12,7 @@
  * same run: the placeOrder round trip itself (the synchronous part, as the client sees it).
  * Writes bench/results/saga.md.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startSagaWorld } from '../tests/saga/world.ts';
@@ -23,6 +24,13 @@ const providerLatencyMs = Number(process.env.BENCH_PROVIDER_LATENCY_MS ?? 20);
 const quantile = (sorted: readonly number[], q: number) =>
   sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 const fmt = (ms: number) => (Number.isNaN(ms) ? '–' : ms.toFixed(0));
+
+/** CPU time (user + system) a process has used, in ms, from /proc (Linux). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+}
 
 type Result = {
   rate: number;
@@ -38,12 +46,24 @@ type Result = {
   max: number;
   placeP50: number;
   placeP99: number;
+  reserveP50: number;
+  payP50: number;
+  /** CPU ms per confirmed order, by process. */
+  cpuPerOrder: Record<string, number>;
 };
 
-const world = await startSagaWorld('bench', { LOG_LEVEL: 'warn' });
+// BENCH_CPU_PROF=<dir>: every process writes a V8 CPU profile there when it stops (--cpu-prof).
+const profiling: Record<string, string> = process.env.BENCH_CPU_PROF
+  ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF}` }
+  : {};
+const world = await startSagaWorld('bench', { LOG_LEVEL: 'warn', ...profiling });
 try {
   await world.provider({ mode: 'ok', latencyMs: providerLatencyMs, errorRate: 0 });
-  const productId = await world.product(1_000_000, 990);
+  // BENCH_PRODUCTS (default 1): orders spread over that many products, round robin. One product is
+  // the hardest case for reservations (every one of them writes the same stock row).
+  const productIds = await Promise.all(
+    Array.from({ length: Number(process.env.BENCH_PRODUCTS ?? 1) }, () => world.product(1_000_000, 990)),
+  );
   const customers = [world.headers.ada, world.headers.grace];
   const results: Result[] = [];
   for (const rate of rates) {
@@ -51,6 +71,8 @@ try {
     const roundTrips: number[] = [];
     let failed = 0;
     const offered = Math.round(rate * seconds);
+    const pids = world.pids();
+    const cpuBefore = new Map([...pids].map(([name, pid]) => [name, cpuMs(pid)] as const));
     const started = performance.now();
     const inFlight: Promise<void>[] = [];
     for (let i = 0; i < offered; i++) {
@@ -61,7 +83,9 @@ try {
         (async () => {
           const sent = performance.now();
           const response = await world
-            .placeOrder([{ productId, quantity: 1 }], { as: customers[i % customers.length] })
+            .placeOrder([{ productId: productIds[i % productIds.length]!, quantity: 1 }], {
+              as: customers[i % customers.length],
+            })
             .catch(() => undefined);
           roundTrips.push(performance.now() - sent);
           const id = response?.body.data?.placeOrder.id;
@@ -73,6 +97,17 @@ try {
     await Promise.all(inFlight);
     const statuses = await world.settled(placedIds, 300_000);
     const elapsedS = (performance.now() - started) / 1000;
+    const cpuAfter = new Map([...pids].map(([name, pid]) => [name, cpuMs(pid)] as const));
+    const hops = await world.sql('orders').query<{ reserve: number; pay: number }>(
+      `SELECT EXTRACT(EPOCH FROM (r.at - p.at)) * 1000 AS reserve, EXTRACT(EPOCH FROM (c.at - r.at)) * 1000 AS pay
+         FROM order_timeline p
+         JOIN order_timeline r ON r.order_id = p.order_id AND r.step = 'STOCK_RESERVED'
+         JOIN order_timeline c ON c.order_id = p.order_id AND c.step = 'PAYMENT_CAPTURED'
+        WHERE p.step = 'PLACED' AND p.order_id = ANY($1::uuid[])`,
+      [placedIds],
+    );
+    const reserve = hops.rows.map((row) => Number(row.reserve)).sort((a, b) => a - b);
+    const pay = hops.rows.map((row) => Number(row.pay)).sort((a, b) => a - b);
     const { rows } = await world.sql('orders').query<{ ms: number }>(
       `SELECT EXTRACT(EPOCH FROM (c.at - p.at)) * 1000 AS ms
          FROM order_timeline p JOIN order_timeline c ON c.order_id = p.order_id
@@ -96,12 +131,23 @@ try {
       max: latencies.at(-1) ?? Number.NaN,
       placeP50: quantile(trips, 0.5),
       placeP99: quantile(trips, 0.99),
+      reserveP50: quantile(reserve, 0.5),
+      payP50: quantile(pay, 0.5),
+      cpuPerOrder: Object.fromEntries(
+        [...pids.keys()].map((name) => [name, (cpuAfter.get(name)! - cpuBefore.get(name)!) / Math.max(1, confirmed)]),
+      ),
     });
     const last = results.at(-1)!;
     console.log(
       `${rate}/s offered: ${last.placed} placed, ${last.confirmed} confirmed (${last.completedPerSecond.toFixed(1)}/s), ` +
         `placeOrder→CONFIRMED p50 ${fmt(last.p50)} p95 ${fmt(last.p95)} p99 ${fmt(last.p99)} ms; ` +
-        `placeOrder round trip p50 ${fmt(last.placeP50)} p99 ${fmt(last.placeP99)} ms`,
+        `placeOrder round trip p50 ${fmt(last.placeP50)} p99 ${fmt(last.placeP99)} ms; ` +
+        `hops p50: placed→reserved ${fmt(last.reserveP50)}, reserved→captured ${fmt(last.payP50)} ms`,
+    );
+    console.log(
+      `  CPU ms per confirmed order: ${Object.entries(last.cpuPerOrder)
+        .map(([name, ms]) => `${name} ${ms.toFixed(1)}`)
+        .join(', ')}`,
     );
   }
 
@@ -114,9 +160,22 @@ try {
         `| ${r.rate} | ${seconds} | ${r.placed} | ${r.failed} | ${r.confirmed} | ${r.otherFinal} | ${r.completedPerSecond.toFixed(1)} | ${fmt(r.p50)} | ${fmt(r.p95)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${fmt(r.placeP50)} / ${fmt(r.placeP99)} | ${(r.p99 / r.placeP99).toFixed(1)} |`,
     ),
   ];
+  const names = Object.keys(results[0]?.cpuPerOrder ?? {});
+  const cpuTable = [
+    `| offered orders/s | placed→reserved p50 ms | reserved→captured p50 ms | ${names.join(' | ')} | total |`,
+    `|---:|---:|---:|${names.map(() => '---:').join('|')}|---:|`,
+    ...results.map(
+      (r) =>
+        `| ${r.rate} | ${fmt(r.reserveP50)} | ${fmt(r.payP50)} | ${names.map((n) => r.cpuPerOrder[n]!.toFixed(1)).join(' | ')} | ${Object.values(
+          r.cpuPerOrder,
+        )
+          .reduce((a, b) => a + b, 0)
+          .toFixed(1)} |`,
+    ),
+  ];
   const report = `# saga: results
 
-Command: \`POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres BENCH_SECONDS=${seconds} BENCH_RATES=${rates.join(',')} pnpm exec tsx bench/saga.ts\`
+Command: \`POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres BENCH_SECONDS=${seconds} BENCH_RATES=${rates.join(',')} BENCH_PRODUCTS=${productIds.length} pnpm exec tsx bench/saga.ts\`
 on ${cpu.length} × ${cpu[0]?.model.trim()}, ${os.type().toLowerCase()} ${os.release()}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)};
 load average at the end ${os
     .loadavg()
@@ -128,6 +187,11 @@ through an outbox, BullMQ on a private append-only Redis and an inbox. Latency: 
 timeline entry to its PAYMENT_CAPTURED entry. Baseline: the placeOrder round trip at the client.
 
 ${table.join('\n')}
+
+Where the time and the CPU go: the two hops' p50, and CPU ms per confirmed order in each process
+(user + system, from /proc, over the whole rate's run):
+
+${cpuTable.join('\n')}
 `;
   writeFileSync(path.join(import.meta.dirname, 'results/saga.md'), report);
   console.log(report);

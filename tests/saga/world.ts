@@ -107,6 +107,11 @@ export async function startSagaWorld(name: string, extraEnv: Record<string, stri
     headers: { staff, ada, grace },
     sql,
 
+    /** Each running process's id, by name (a benchmark reads their CPU time). */
+    pids(): Map<string, number> {
+      return new Map(processes.map((p) => [p.name, p.child.pid!] as const));
+    },
+
     /** SIGKILL: no shutdown code runs, as when a machine dies. */
     async kill(which: ProcessName) {
       const running = processOf(which);
