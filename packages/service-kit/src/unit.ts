@@ -14,10 +14,7 @@ import { createRedis } from './redis.ts';
 import { probeRoutes, type RequestScope, type SubgraphOptions, startSubgraph, stopOnSignal } from './subgraph.ts';
 
 /** A unit's Prisma client: what its API, its consumers and its shutdown need of it. */
-export type UnitDb = TransactionalDb & {
-  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<unknown>;
-  $disconnect(): Promise<void>;
-};
+export type UnitDb = TransactionalDb & { $disconnect(): Promise<void> };
 
 /** The consuming side of a unit: its handlers per event type and its queue's settings. */
 export type UnitConsumers<Db extends TransactionalDb> = Omit<

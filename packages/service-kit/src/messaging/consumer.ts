@@ -17,9 +17,9 @@ export class PermanentError extends Error {
   override name = 'PermanentError';
 }
 
-/** A unit's Prisma client, or anything with the same interactive `$transaction(fn)`. */
+/** A unit's Prisma client: its interactive `$transaction(fn)` and raw SQL outside one. */
 // biome-ignore lint/suspicious/noExplicitAny: Prisma's $transaction is overloaded per generated client
-export type TransactionalDb = { $transaction: (...args: any[]) => Promise<any> };
+export type TransactionalDb = { $transaction: (...args: any[]) => Promise<any> } & SqlExecutor;
 
 /** The transaction client a db's `$transaction(fn)` hands to fn (Prisma's last overload). */
 export type TransactionClientOf<Db> = Db extends {
@@ -142,10 +142,7 @@ export function startConsumers<Db extends TransactionalDb>(options: ConsumersOpt
   const stopping = new AbortController();
   /** Whether the inbox recorded the event: an effect handler's outside call is skipped then. */
   async function inboxHas(eventId: string): Promise<boolean> {
-    const found = await db.$transaction((tx: SqlExecutor) =>
-      tx.$executeRawUnsafe('SELECT 1 FROM inbox_events WHERE event_id = $1::uuid', eventId),
-    );
-    return found > 0;
+    return (await db.$executeRawUnsafe('SELECT 1 FROM inbox_events WHERE event_id = $1::uuid', eventId)) > 0;
   }
 
   async function process(job: Job): Promise<void> {

@@ -5,6 +5,7 @@
  * back and the consumer retries the event against the order's new state.
  */
 import {
+  type CommerceEvent,
   type EventOf,
   orderCancelled,
   orderConfirmed,
@@ -62,113 +63,121 @@ export function cancellationEvent(order: OrderWithItems, decision: Decision & { 
   });
 }
 
-/** inventory.reservation.reserved: ask payments to charge, and start the payment's timer. */
-export async function requestPayment(deps: SagaDeps, tx: Tx, event: EventOf<'inventory.reservation.reserved'>) {
+type Move = Decision & { kind: 'move' };
+
+/**
+ * One move of the saga, the same for every answer: read the order, decide from its state, log a
+ * decision that leaves it as it is, and write the decision with, on a move, the events it emits.
+ */
+async function advance(
+  deps: SagaDeps,
+  tx: Tx,
+  event: { type: string; data: { orderId: string } },
+  decide: (order: OrderWithItems) => Decision | Promise<Decision>,
+  emits: (order: OrderWithItems, decision: Move) => CommerceEvent[] = () => [],
+): Promise<void> {
   const order = await orderNamed(tx, event.data.orderId);
-  const decision = onStockReserved(order);
+  const decision = await decide(order);
   logUnchanged(deps, order, decision, event.type);
-  const events =
-    decision.kind === 'move'
-      ? [
-          orderPaymentRequested.create({
-            orderId: order.id,
-            customerId: order.customerId,
-            amountCents: order.totalCents,
-            currency: order.currency,
-          }),
-          orderStepDeadline.create({
-            orderId: order.id,
-            step: 'PAYMENT',
-            dueAt: new Date(Date.now() + deps.timeouts.paymentTimeoutMs).toISOString(),
-          }),
-        ]
-      : [];
-  await applyDecision(tx, order, decision, events);
+  await applyDecision(tx, order, decision, decision.kind === 'move' ? emits(order, decision) : []);
 }
+
+/** inventory.reservation.reserved: ask payments to charge, and start the payment's timer. */
+export const requestPayment = (deps: SagaDeps, tx: Tx, event: EventOf<'inventory.reservation.reserved'>) =>
+  advance(deps, tx, event, onStockReserved, (order) => [
+    orderPaymentRequested.create({
+      orderId: order.id,
+      customerId: order.customerId,
+      amountCents: order.totalCents,
+      currency: order.currency,
+    }),
+    orderStepDeadline.create({
+      orderId: order.id,
+      step: 'PAYMENT',
+      dueAt: new Date(Date.now() + deps.timeouts.paymentTimeoutMs).toISOString(),
+    }),
+  ]);
 
 /** inventory.reservation.rejected: the order is refused, naming the products that are short. */
-export async function rejectOrder(deps: SagaDeps, tx: Tx, event: EventOf<'inventory.reservation.rejected'>) {
-  const order = await orderNamed(tx, event.data.orderId);
-  const names = await productCopies(
+export const rejectOrder = (deps: SagaDeps, tx: Tx, event: EventOf<'inventory.reservation.rejected'>) =>
+  advance(
+    deps,
     tx,
-    event.data.shortages.map((short) => short.productId),
+    event,
+    async (order) => {
+      const names = await productCopies(
+        tx,
+        event.data.shortages.map((short) => short.productId),
+      );
+      const shortages = event.data.shortages.map((short) => ({
+        name: names.get(short.productId)?.name ?? `product ${short.productId}`,
+        requested: short.requested,
+        available: short.available,
+      }));
+      return onStockRejected(order, shortages, event.data.reason);
+    },
+    (order, decision) => [
+      orderRejected.create({ orderId: order.id, customerId: order.customerId, reason: decision.entry.detail }),
+    ],
   );
-  const shortages = event.data.shortages.map((short) => ({
-    name: names.get(short.productId)?.name ?? `product ${short.productId}`,
-    requested: short.requested,
-    available: short.available,
-  }));
-  const decision = onStockRejected(order, shortages, event.data.reason);
-  logUnchanged(deps, order, decision, event.type);
-  const events =
-    decision.kind === 'move'
-      ? [orderRejected.create({ orderId: order.id, customerId: order.customerId, reason: decision.entry.detail })]
-      : [];
-  await applyDecision(tx, order, decision, events);
-}
 
 /** payments.payment.captured: the order is confirmed (inventory commits the stock). */
-export async function confirmOrder(deps: SagaDeps, tx: Tx, event: EventOf<'payments.payment.captured'>) {
-  const order = await orderNamed(tx, event.data.orderId);
-  const decision = onPaymentCaptured(order, money(event.data.amountCents, event.data.currency));
-  logUnchanged(deps, order, decision, event.type);
-  const events =
-    decision.kind === 'move'
-      ? [
-          orderConfirmed.create({
-            orderId: order.id,
-            customerId: order.customerId,
-            items: linesOf(order),
-            totalCents: order.totalCents,
-            currency: order.currency,
-          }),
-        ]
-      : [];
-  await applyDecision(tx, order, decision, events);
-}
+export const confirmOrder = (deps: SagaDeps, tx: Tx, event: EventOf<'payments.payment.captured'>) =>
+  advance(
+    deps,
+    tx,
+    event,
+    (order) => onPaymentCaptured(order, money(event.data.amountCents, event.data.currency)),
+    (order) => [
+      orderConfirmed.create({
+        orderId: order.id,
+        customerId: order.customerId,
+        items: linesOf(order),
+        totalCents: order.totalCents,
+        currency: order.currency,
+      }),
+    ],
+  );
 
 /** payments.payment.failed: the order is cancelled (inventory releases the reservation). */
-export async function cancelUnpaidOrder(deps: SagaDeps, tx: Tx, event: EventOf<'payments.payment.failed'>) {
-  const order = await orderNamed(tx, event.data.orderId);
-  const decision = onPaymentFailed(order, event.data.declined, event.data.reason);
-  logUnchanged(deps, order, decision, event.type);
-  await applyDecision(tx, order, decision, decision.kind === 'move' ? [cancellationEvent(order, decision)] : []);
-}
+export const cancelUnpaidOrder = (deps: SagaDeps, tx: Tx, event: EventOf<'payments.payment.failed'>) =>
+  advance(
+    deps,
+    tx,
+    event,
+    (order) => onPaymentFailed(order, event.data.declined, event.data.reason),
+    (order, decision) => [cancellationEvent(order, decision)],
+  );
 
 /** orders.order.step-deadline: an order still waiting at that step is cancelled. */
-export async function timeOutStep(deps: SagaDeps, tx: Tx, event: EventOf<'orders.order.step-deadline'>) {
-  const order = await orderNamed(tx, event.data.orderId);
-  const waited = Date.parse(event.data.dueAt) - Date.parse(event.occurredAt);
-  const decision = onStepDeadline(order, event.data.step, waited);
-  logUnchanged(deps, order, decision, event.type);
-  await applyDecision(tx, order, decision, decision.kind === 'move' ? [cancellationEvent(order, decision)] : []);
-}
+export const timeOutStep = (deps: SagaDeps, tx: Tx, event: EventOf<'orders.order.step-deadline'>) =>
+  advance(
+    deps,
+    tx,
+    event,
+    (order) => onStepDeadline(order, event.data.step, Date.parse(event.data.dueAt) - Date.parse(event.occurredAt)),
+    (order, decision) => [cancellationEvent(order, decision)],
+  );
 
 /** payments.payment.refunded: a refund staff asked for is done (inventory takes the goods back). */
-export async function completeRefund(deps: SagaDeps, tx: Tx, event: EventOf<'payments.payment.refunded'>) {
-  const order = await orderNamed(tx, event.data.orderId);
-  const decision = onPaymentRefunded(order, money(event.data.amountCents, order.currency));
-  logUnchanged(deps, order, decision, event.type);
-  const events =
-    decision.kind === 'move'
-      ? [
-          orderRefunded.create({
-            orderId: order.id,
-            customerId: order.customerId,
-            items: linesOf(order),
-            amountCents: event.data.amountCents,
-            currency: order.currency,
-            reason: order.refundReason ?? 'Refunded by staff.',
-          }),
-        ]
-      : [];
-  await applyDecision(tx, order, decision, events);
-}
+export const completeRefund = (deps: SagaDeps, tx: Tx, event: EventOf<'payments.payment.refunded'>) =>
+  advance(
+    deps,
+    tx,
+    event,
+    (order) => onPaymentRefunded(order, money(event.data.amountCents, order.currency)),
+    (order) => [
+      orderRefunded.create({
+        orderId: order.id,
+        customerId: order.customerId,
+        items: linesOf(order),
+        amountCents: event.data.amountCents,
+        currency: order.currency,
+        reason: order.refundReason ?? 'Refunded by staff.',
+      }),
+    ],
+  );
 
 /** payments.refund.failed: noted; the order stays CONFIRMED and may be refunded again. */
-export async function recordRefundFailure(deps: SagaDeps, tx: Tx, event: EventOf<'payments.refund.failed'>) {
-  const order = await orderNamed(tx, event.data.orderId);
-  const decision = onRefundFailed(order, event.data.reason);
-  logUnchanged(deps, order, decision, event.type);
-  await applyDecision(tx, order, decision);
-}
+export const recordRefundFailure = (deps: SagaDeps, tx: Tx, event: EventOf<'payments.refund.failed'>) =>
+  advance(deps, tx, event, (order) => onRefundFailed(order, event.data.reason));

@@ -2,9 +2,9 @@ import type { EventOf } from '@commerce/events';
 import { withEffect } from '@commerce/service-kit';
 import type { Db } from '../db.ts';
 import { cancelOutcome, type RefundAnswer } from '../domain/payment.ts';
-import { refundKey } from '../domain/provider-rules.ts';
 import type { ProviderClient } from '../provider.ts';
 import { findPayment, leaveTombstone, lockPayment, recordRefund, recordVoid, type Tx } from '../repository.ts';
+import { refundInFull } from './refund-in-full.ts';
 
 type OrderCancelled = EventOf<'orders.order.cancelled'>;
 
@@ -18,14 +18,7 @@ export function cancelPayment({ db, provider }: { db: Db; provider: ProviderClie
     async outside(event, signal) {
       const payment = await findPayment(db, event.data.orderId);
       if (payment?.status !== 'CAPTURED' || !payment.providerReference) return null;
-      return provider.refund(
-        {
-          idempotencyKey: refundKey(payment.orderId),
-          chargeId: payment.providerReference,
-          amountCents: payment.amountCents,
-        },
-        { signal },
-      );
+      return refundInFull(provider, payment, payment.providerReference, signal);
     },
 
     async inside(event, tx, refund) {

@@ -2,7 +2,6 @@ import type { EventOf } from '@commerce/events';
 import { withEffect } from '@commerce/service-kit';
 import type { Db } from '../db.ts';
 import { type ChargeResult, chargeOutcome, mayCharge } from '../domain/payment.ts';
-import { refundKey } from '../domain/provider-rules.ts';
 import type { ProviderClient } from '../provider.ts';
 import {
   countChargeAttempt,
@@ -14,6 +13,7 @@ import {
   recordRefund,
   type Tx,
 } from '../repository.ts';
+import { refundInFull } from './refund-in-full.ts';
 
 type PaymentRequested = EventOf<'orders.order.payment-requested'>;
 
@@ -66,14 +66,7 @@ export function chargeOrder({ db, provider }: { db: Db; provider: ProviderClient
       if (answer.kind !== 'captured') return answer;
       // Cancelled while the charge was out: give the money back now, not after a rerun.
       if ((await findPayment(db, payment.orderId))?.status !== 'VOIDED') return answer;
-      const refund = await provider.refund(
-        {
-          idempotencyKey: refundKey(payment.orderId),
-          chargeId: answer.providerReference,
-          amountCents: payment.amountCents,
-        },
-        { signal },
-      );
+      const refund = await refundInFull(provider, payment, answer.providerReference, signal);
       return { ...answer, refund };
     },
 

@@ -2,9 +2,9 @@ import type { EventOf } from '@commerce/events';
 import { PermanentError, withEffect } from '@commerce/service-kit';
 import type { Db } from '../db.ts';
 import { type RefundAnswer, refundRequestOutcome } from '../domain/payment.ts';
-import { refundKey } from '../domain/provider-rules.ts';
 import type { ProviderClient } from '../provider.ts';
 import { findPayment, lockPayment, recordRefund, recordRefundRefusal, type Tx } from '../repository.ts';
+import { refundInFull } from './refund-in-full.ts';
 
 type RefundRequested = EventOf<'orders.order.refund-requested'>;
 
@@ -19,14 +19,7 @@ export function refundOrder({ db, provider }: { db: Db; provider: ProviderClient
       const payment = await findPayment(db, event.data.orderId);
       if (!payment) throw new PermanentError(`order ${event.data.orderId} has no payment to refund`);
       if (payment.status !== 'CAPTURED' || !payment.providerReference) return null;
-      return provider.refund(
-        {
-          idempotencyKey: refundKey(payment.orderId),
-          chargeId: payment.providerReference,
-          amountCents: payment.amountCents,
-        },
-        { signal },
-      );
+      return refundInFull(provider, payment, payment.providerReference, signal);
     },
 
     async inside(event, tx, refund) {
