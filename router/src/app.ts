@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import {
@@ -10,14 +12,17 @@ import {
   type Identity,
   listen,
   maskInternalError,
+  PARTNER_KEY_HEADER,
   type Redis,
   type Route,
+  readAuthorizationRequirements,
   requestIdOf,
   sendJson,
   sendRequestError,
   signIdentity,
 } from '@commerce/service-kit';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLSchema, parse } from 'graphql';
+import { decodeJwt } from 'jose';
 import { type RouterConfig, subgraphUrl } from './config.ts';
 import type { RouterContext } from './context.ts';
 import { authorizationPlugin } from './edge/authorization.ts';
@@ -39,8 +44,41 @@ import { createResilience } from './execution/resilience.ts';
 import { SUBGRAPH_NAMES, type SubgraphName } from './execution/subgraphs.ts';
 import { readinessRoute } from './ops/health.ts';
 import { createMetrics, metricsRoute, operationMetricsPlugin } from './ops/metrics.ts';
+import { startLiveStreams } from './subscriptions/live-streams.ts';
+import { subscriptionsOverHttpPlugin } from './subscriptions/over-http.ts';
+import { type Connected, startLiveServer } from './subscriptions/server.ts';
 
 const failedSignIn = (error: unknown) => error instanceof GraphQLError && error.extensions.code === 'UNAUTHENTICATED';
+
+/**
+ * The credentials a WebSocket client sent in `connection_init`, as the request headers the HTTP
+ * path reads: `{ authorization }` or `{ "x-api-key" }`, at the payload's top level or under
+ * `headers` (as GraphiQL sends them), any case.
+ */
+function credentialsOf(params: Record<string, unknown>, request: IncomingMessage): IncomingMessage {
+  const nested = params.headers;
+  const headers = (nested && typeof nested === 'object' ? nested : params) as Record<string, unknown>;
+  const pick = (name: string) => {
+    for (const [key, value] of Object.entries(headers)) {
+      if (key.toLowerCase() === name && typeof value === 'string') return value;
+    }
+    return undefined;
+  };
+  const authorization = pick('authorization');
+  const apiKey = pick(PARTNER_KEY_HEADER);
+  return {
+    headers: { ...(authorization ? { authorization } : {}), ...(apiKey ? { [PARTNER_KEY_HEADER]: apiKey } : {}) },
+    socket: request.socket,
+  } as IncomingMessage;
+}
+
+/** When a bearer token stops being valid (ms since the epoch), read from its own `exp`. */
+function expiryOf(req: IncomingMessage): number | undefined {
+  const token = req.headers.authorization?.split(' ')[1];
+  if (!token) return undefined;
+  const { exp } = decodeJwt(token);
+  return exp === undefined ? undefined : exp * 1000;
+}
 
 /** Waits for a Redis connection, at most `ms`: the router starts (and fails open) without one. */
 function redisReady(redis: Redis, ms: number): Promise<void> {
@@ -72,6 +110,10 @@ export async function startRouter(config: RouterConfig) {
     logger,
   );
   const gateway = createGateway(config, { fetcher: (name) => resilience.guard(name).fetcher });
+  let apiSchema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: loaded }) => {
+    apiSchema = loaded;
+  });
   // Rate-limit counters: no offline queue, so with Redis down a check fails at once (and the
   // limiter lets the request through) instead of waiting for a reconnect.
   const countersRedis = createRedis(config.REDIS_URL, 'router-rate-limit', logger, {
@@ -109,6 +151,8 @@ export async function startRouter(config: RouterConfig) {
     maxAliases: config.MAX_QUERY_ALIASES,
     maxCost: config.MAX_QUERY_COST,
   });
+  const supergraphSdl = readFileSync(SUPERGRAPH_PATH, 'utf8');
+  const manifest = loadManifest(config.PERSISTED_QUERY_MANIFEST ?? DEFAULT_MANIFEST_PATH);
   const partners = createPartnerDirectory({
     accountsUrl: subgraphUrl(config, 'accounts'),
     routerSigningSecret: config.ROUTER_SIGNING_SECRET,
@@ -126,7 +170,7 @@ export async function startRouter(config: RouterConfig) {
     // Documents Apollo parses itself (an APQ hash, a `documentId`) get the same token limit.
     parseOptions: { maxTokens: config.MAX_QUERY_TOKENS },
     plugins: [
-      persistedQueriesPlugin(loadManifest(config.PERSISTED_QUERY_MANIFEST ?? DEFAULT_MANIFEST_PATH), {
+      persistedQueriesPlugin(manifest, {
         redis: apqRedis,
         keyPrefix: config.RATE_LIMIT_KEY_PREFIX,
         maxQueryBytes: config.APQ_MAX_QUERY_BYTES,
@@ -137,7 +181,8 @@ export async function startRouter(config: RouterConfig) {
       playgroundPlugin(),
       introspectionPlugin(config.INTROSPECTION),
       operationLimits.plugin,
-      authorizationPlugin(readFileSync(SUPERGRAPH_PATH, 'utf8')),
+      authorizationPlugin(supergraphSdl),
+      subscriptionsOverHttpPlugin(),
       operationMetricsPlugin(metrics),
     ],
   });
@@ -153,35 +198,39 @@ export async function startRouter(config: RouterConfig) {
       return route(req, res);
     };
 
+  /** Who is calling, from a request's headers (HTTP) or a socket's connection_init (WebSocket). */
+  async function identifyCaller(req: IncomingMessage): Promise<Identity> {
+    const partner = hasPartnerKey(req);
+    // An address that keeps failing to sign in is refused before its key or token is looked at.
+    if (partner || req.headers.authorization !== undefined) await rateLimiter.admitCredentials(req);
+    try {
+      return partner ? await partners.identify(req) : await identify(req, config.JWT_VERIFICATION_KEYS);
+    } catch (error) {
+      if (failedSignIn(error)) await rateLimiter.countAuthFailure(req);
+      throw error;
+    }
+  }
+
+  /** The identity header for each subgraph, signed once per request and subgraph on first use. */
+  function identityTokens(identity: Identity): RouterContext['identityToken'] {
+    const tokens = new Map<SubgraphName, Promise<string>>();
+    return (subgraph) => {
+      const made = tokens.get(subgraph) ?? signIdentity(identity, config.ROUTER_SIGNING_SECRET, subgraph);
+      tokens.set(subgraph, made);
+      return made;
+    };
+  }
+
   const handler = graphqlHandler<RouterContext>({
     apollo,
     logger,
     maxBodyBytes: config.MAX_BODY_BYTES,
     screen: operationLimits.screen,
     context: async (req) => {
-      const partner = hasPartnerKey(req);
-      // An address that keeps failing to sign in is refused before its key or token is looked at.
-      if (partner || req.headers.authorization !== undefined) await rateLimiter.admitCredentials(req);
-      let identity: Identity;
-      try {
-        identity = partner ? await partners.identify(req) : await identify(req, config.JWT_VERIFICATION_KEYS);
-      } catch (error) {
-        if (failedSignIn(error)) await rateLimiter.countAuthFailure(req);
-        throw error;
-      }
+      const identity = await identifyCaller(req);
       const client = clientOf(identity, req);
       await rateLimiter.admit(client);
-      const tokens = new Map<SubgraphName, Promise<string>>();
-      return {
-        identity,
-        client,
-        requestId: requestIdOf(req),
-        identityToken: (subgraph) => {
-          const made = tokens.get(subgraph) ?? signIdentity(identity, config.ROUTER_SIGNING_SECRET, subgraph);
-          tokens.set(subgraph, made);
-          return made;
-        },
-      };
+      return { identity, client, requestId: requestIdOf(req), identityToken: identityTokens(identity) };
     },
     routes: {
       '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok', service: 'router' }),
@@ -201,9 +250,46 @@ export async function startRouter(config: RouterConfig) {
     if (applyCors(req, res)) return;
     await (asksForPlayground(req) ? playgroundPage(req, res) : handler(req, res));
   });
+  const streams = startLiveStreams({ redisUrl: config.REDIS_URL, queuePrefix: config.QUEUE_PREFIX, logger });
+  await streams.start();
+  let origins = new Set<string>();
+  const live = startLiveServer({
+    httpServer: server,
+    path: '/graphql',
+    apollo,
+    schema: () => apiSchema,
+    limits: operationLimits.limits,
+    requirements: readAuthorizationRequirements(parse(supergraphSdl)),
+    streams,
+    manifest,
+    rateLimiter,
+    authenticate: async (params, request): Promise<Connected> => {
+      const req = credentialsOf(params, request);
+      const identity = await identifyCaller(req);
+      return { identity, client: clientOf(identity, req), expiresAt: expiryOf(req) };
+    },
+    contextFor: ({ identity, client }, followUp) => ({
+      identity,
+      client,
+      requestId: randomUUID(),
+      identityToken: identityTokens(identity),
+      ...(followUp ? { liveFollowUp: true as const } : {}),
+    }),
+    originAllowed: (origin) => origins.has(origin),
+    settings: {
+      windowSeconds: config.LIVE_WINDOW_SECONDS,
+      maxConnectionsPerClient: config.LIVE_MAX_CONNECTIONS_PER_CLIENT,
+      maxBuffered: config.LIVE_MAX_BUFFERED_UPDATES,
+      keepAliveMs: config.LIVE_KEEPALIVE_MS,
+      maxMessageBytes: config.MAX_BODY_BYTES,
+    },
+    metrics,
+    logger,
+  });
   await listen(server, config.ROUTER_PORT, config.HOST);
   const { port } = server.address() as AddressInfo; // the real port, when 0 asked for any
-  applyCors = corsPolicy(allowedOrigins(config.CORS_ORIGINS, port));
+  origins = new Set(allowedOrigins(config.CORS_ORIGINS, port));
+  applyCors = corsPolicy([...origins]);
   const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}/graphql`;
   logger.info({ url }, 'router ready');
   return {
@@ -211,6 +297,8 @@ export async function startRouter(config: RouterConfig) {
     logger,
     close: async () => {
       serving = false;
+      await live.close();
+      await streams.stop();
       await closeServer(server);
       await apollo.stop();
       apqRedis.disconnect();

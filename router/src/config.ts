@@ -1,4 +1,12 @@
-import { loadConfig, logLevel, parseKeyRing, port, secret } from '@commerce/service-kit';
+import {
+  liveWindowSeconds,
+  loadConfig,
+  logLevel,
+  parseKeyRing,
+  port,
+  queuePrefix,
+  secret,
+} from '@commerce/service-kit';
 import { z } from 'zod';
 import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, type SubgraphName } from './execution/subgraphs.ts';
 
@@ -66,6 +74,20 @@ const edgeSettings = {
   SUBGRAPH_MAX_QUEUE: count(128),
 };
 
+/** Subscriptions over WebSocket (router/src/subscriptions/). */
+const liveSettings = {
+  /** How long updates are kept for a client resuming with `after` (the units' relays trim to the same). */
+  LIVE_WINDOW_SECONDS: liveWindowSeconds,
+  /** WebSocket connections one client (user, partner, or anonymous address) may hold at once. */
+  LIVE_MAX_CONNECTIONS_PER_CLIENT: positive(50),
+  /** Updates waiting for a client that reads too slowly before its socket is closed. */
+  LIVE_MAX_BUFFERED_UPDATES: positive(200),
+  /** WebSocket ping interval; a client missing a pong for as long is dropped. */
+  LIVE_KEEPALIVE_MS: positive(12_000),
+  /** The key prefix of the units' live streams: their QUEUE_PREFIX. */
+  QUEUE_PREFIX: queuePrefix,
+};
+
 const schema = z.object({
   ROUTER_PORT: port.default(4000),
   HOST: z.string().default('127.0.0.1'),
@@ -99,6 +121,7 @@ const schema = z.object({
   PERSISTED_QUERY_MANIFEST: z.string().optional(),
   ...subgraphUrls,
   ...edgeSettings,
+  ...liveSettings,
 });
 
 export type RouterConfig = z.infer<typeof schema>;

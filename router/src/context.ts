@@ -9,4 +9,9 @@ export type RouterContext = {
   client: Client;
   /** The signed identity header for one subgraph, made once per request and subgraph on first use. */
   identityToken?: (subgraph: SubgraphName) => Promise<string>;
+  /**
+   * A follow-up query the router runs itself for a subscription already checked (a partner's
+   * registered one included): the persisted-query rules do not apply to it.
+   */
+  liveFollowUp?: true;
 };

@@ -1,7 +1,16 @@
-// The relay's housekeeping and its pub/sub hook, in this process, on a private Redis.
+// The relay's housekeeping and its live stream, in this process, on a private Redis.
 import { randomUUID } from 'node:crypto';
-import { stockChanged } from '@commerce/events';
-import { appendEvents, createLogger, type Relay, redisConnection, startRelay } from '@commerce/service-kit';
+import { liveStreamKey, stockChanged } from '@commerce/events';
+import {
+  appendEvents,
+  createLivePublisher,
+  createLogger,
+  LIVE_ENTRY_FIELD,
+  liveKeyPrefix,
+  type Relay,
+  redisConnection,
+  startRelay,
+} from '@commerce/service-kit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDb as connectInventory } from '../../subgraphs/inventory/src/db.ts';
@@ -11,17 +20,18 @@ let redis: PrivateRedis;
 let database: Awaited<ReturnType<typeof createFixtureDatabase>>;
 let db: ReturnType<typeof connectInventory>;
 let relay: Relay;
-let publisher: Redis;
-let subscriber: Redis;
-const received: string[] = [];
+let liveRedis: Redis;
+const stream = liveStreamKey(liveKeyPrefix('relay-test'), 'inventory');
+
+async function liveEntries() {
+  const entries = await liveRedis.xrange(stream, '-', '+');
+  return entries.map(([, fields]) => JSON.parse(fields[fields.indexOf(LIVE_ENTRY_FIELD) + 1] ?? 'null'));
+}
 
 beforeAll(async () => {
   [redis, database] = await Promise.all([startPrivateRedis(), createFixtureDatabase('inventory')]);
   db = connectInventory(database.url);
-  publisher = new Redis(redis.url);
-  subscriber = new Redis(redis.url);
-  await subscriber.subscribe('events.inventory.stock.changed');
-  subscriber.on('message', (_channel, message) => received.push(message));
+  liveRedis = new Redis(redis.url);
   relay = await startRelay({
     unit: 'inventory',
     databaseUrl: database.url,
@@ -30,23 +40,47 @@ beforeAll(async () => {
     logger: createLogger('relay-test', 'silent'),
     retentionHours: 0, // every published row is old enough to go
     pruneIntervalMs: 200,
-    pubsub: { redis: publisher, channel: (type) => `events.${type}` },
+    live: createLivePublisher({ redis: liveRedis, unit: 'inventory', queuePrefix: 'relay-test', windowSeconds: 60 }),
   });
 });
 
 afterAll(async () => {
   await relay?.stop();
-  await Promise.all([publisher?.quit(), subscriber?.quit(), db?.$disconnect()]);
+  await Promise.all([liveRedis?.quit(), db?.$disconnect()]);
   await Promise.all([redis?.remove(), database?.drop()]);
 });
 
 describe('outbox relay', { timeout: 90_000 }, () => {
-  it('publishes an event no queue consumes on its pub/sub channel, then prunes the published row', async () => {
+  it('appends the live update of an event no queue consumes to the unit stream, then prunes the published row', async () => {
     const event = stockChanged.create({ productId: randomUUID(), available: 3, onHand: 5, reserved: 2 });
     await db.$transaction((tx) => appendEvents(tx, [event]));
-    await waitFor('the event on pub/sub', async () => received.length > 0);
-    expect(received.map((message) => JSON.parse(message))).toEqual([event]);
+    await waitFor('the update on the live stream', async () => (await liveEntries()).length > 0);
+    expect(await liveEntries()).toEqual([
+      {
+        eventId: event.id,
+        type: 'inventory.stock.changed',
+        entity: 'Stock',
+        key: event.data.productId,
+        snapshot: { available: 3, onHand: 5, reserved: 2 },
+        occurredAt: event.occurredAt,
+      },
+    ]);
     await waitFor('the published row to be pruned', async () => (await db.outboxEvent.count()) === 0);
+  });
+
+  it('an event published again (a relay that crashed before marking it) is on the live stream once', async () => {
+    const before = (await liveEntries()).length;
+    const publisher = createLivePublisher({
+      redis: liveRedis,
+      unit: 'inventory',
+      queuePrefix: 'relay-test',
+      windowSeconds: 60,
+    });
+    const event = stockChanged.create({ productId: randomUUID(), available: 1, onHand: 1, reserved: 0 });
+    const other = stockChanged.create({ productId: randomUUID(), available: 2, onHand: 2, reserved: 0 });
+    await publisher.publish([event]);
+    await publisher.publish([event, other]);
+    expect((await liveEntries()).slice(before).map((update) => update.eventId)).toEqual([event.id, other.id]);
   });
 
   it('refuses to write an invalid event, rolling back the transaction it is in', async () => {

@@ -262,3 +262,15 @@ export const emailRequested = defineEvent({
   }),
   aggregateId: (data) => data.emailId,
 });
+
+/**
+ * An in-app notification was written for a user. Nobody consumes it from a queue: the relay
+ * publishes it to the live stream, so the user's `notificationAdded` subscription hears of it.
+ */
+export const notificationAdded = defineEvent({
+  type: 'notifications.notification.added',
+  source: 'notifications',
+  schemaVersion: 1,
+  data: z.object({ notificationId: id, userId: id, kind: z.string().min(1) }),
+  aggregateId: (data) => data.notificationId,
+});

@@ -3,6 +3,7 @@ import type { EnvelopeOf } from './define-event.ts';
 import { envelopeSchema, type UnitName, unitNames } from './envelope.ts';
 import {
   emailRequested,
+  notificationAdded,
   orderCancelled,
   orderConfirmed,
   orderPaymentRequested,
@@ -46,6 +47,7 @@ export const eventDefinitions = {
   [paymentRefunded.type]: paymentRefunded,
   [refundFailed.type]: refundFailed,
   [emailRequested.type]: emailRequested,
+  [notificationAdded.type]: notificationAdded,
 } as const;
 
 type Definitions = typeof eventDefinitions;
@@ -85,8 +87,8 @@ export function parseEvent(input: unknown): ParsedEvent {
 
 /**
  * Which units consume which event types: the relay adds each event to the queue of every unit
- * listed for its type. A type with no unit (stock changed) reaches no queue; it is still
- * published on Redis pub/sub when a relay is given a channel publisher (for subscriptions).
+ * listed for its type. A type with no unit (stock changed) reaches no queue; the live stream
+ * (live.ts) may still carry it to the router's subscriptions.
  */
 export const eventSubscribers: { readonly [T in EventType]: readonly UnitName[] } = {
   // inventory only needs to know a product exists (its stock row); orders copies every change.
@@ -113,6 +115,8 @@ export const eventSubscribers: { readonly [T in EventType]: readonly UnitName[] 
   'payments.refund.failed': ['orders'],
   // notifications sends its own e-mails, apart from the notification they go with.
   'notifications.email.requested': ['notifications'],
+  // For the live stream only (subscriptions): packages/events/src/live.ts.
+  'notifications.notification.added': [],
 };
 
 export type EventRouting = { readonly [type: string]: readonly UnitName[] | undefined };

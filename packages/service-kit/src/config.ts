@@ -24,6 +24,13 @@ export const queuePrefix = z
   .default('commerce');
 /** A BullMQ lock or check interval: 1 s to 10 min, 30 s when unset. */
 const lockMs = z.coerce.number().int().min(1000).max(600_000).default(30_000);
+/** How long live updates are kept for a reconnecting subscriber (router and relays read the same). */
+export const liveWindowSeconds = z.coerce
+  .number()
+  .int()
+  .min(10)
+  .max(7 * 86_400)
+  .default(3600);
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
 
 /** What every subgraph process reads: its own port and database, and the settings all share. */
@@ -44,6 +51,8 @@ export type SubgraphSettings = {
    */
   consumerLockMs?: number;
   consumerStalledCheckMs?: number;
+  /** How long the unit's live updates stay in its stream (packages/service-kit/src/messaging/live.ts). */
+  liveWindowSeconds: number;
 };
 
 type SubgraphShape<P extends string> = { [K in `${P}_PORT`]: z.ZodDefault<typeof port> } & {
@@ -56,6 +65,7 @@ type SubgraphShape<P extends string> = { [K in `${P}_PORT`]: z.ZodDefault<typeof
   QUEUE_PREFIX: typeof queuePrefix;
   CONSUMER_LOCK_MS: typeof lockMs;
   CONSUMER_STALLED_CHECK_MS: typeof lockMs;
+  LIVE_WINDOW_SECONDS: typeof liveWindowSeconds;
 };
 
 /**
@@ -74,6 +84,7 @@ export function subgraphShape<P extends string>(unit: P, defaultPort: number): S
     QUEUE_PREFIX: queuePrefix,
     CONSUMER_LOCK_MS: lockMs,
     CONSUMER_STALLED_CHECK_MS: lockMs,
+    LIVE_WINDOW_SECONDS: liveWindowSeconds,
   } as SubgraphShape<Uppercase<P>>;
 }
 
@@ -90,6 +101,7 @@ export function subgraphSettings(unit: string, env: Record<string, unknown>): Su
     queuePrefix: env.QUEUE_PREFIX as string,
     consumerLockMs: env.CONSUMER_LOCK_MS as number,
     consumerStalledCheckMs: env.CONSUMER_STALLED_CHECK_MS as number,
+    liveWindowSeconds: env.LIVE_WINDOW_SECONDS as number,
   };
 }
 

@@ -1,10 +1,11 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { UnitName } from '@commerce/events';
+import { liveUnits, type UnitName } from '@commerce/events';
 import { closeServer, createHttpServer, listen, type Route, sendJson } from './http.ts';
 import { createLogger, type Logger } from './logger.ts';
 import type { ConsumersOptions, TransactionalDb } from './messaging/consumer.ts';
 import { checkRedisDurability } from './messaging/durability.ts';
+import { createLivePublisher } from './messaging/live.ts';
 import { createUnitMetrics } from './messaging/metrics.ts';
 import { redisConnection } from './messaging/queues.ts';
 import type { RelayOptions } from './messaging/relay.ts';
@@ -86,6 +87,9 @@ export async function runUnit<TContext extends RequestScope, Db extends UnitDb>(
   const api = runsApi(role) ? await startSubgraph({ ...unit, logger, routes }) : undefined;
   let probes: Server | undefined;
   let workers: Workers | undefined;
+  // The live stream's connection: fails a command after a second, so the relay retries the batch.
+  const liveUnit = liveUnits.find((unit) => unit === name);
+  const liveRedis = liveUnit && runsWorkers(role) ? createRedis(settings.redisUrl, `${name}:live`, logger) : undefined;
   try {
     if (runsWorkers(role)) {
       workers = await startWorkers({
@@ -94,7 +98,19 @@ export async function runUnit<TContext extends RequestScope, Db extends UnitDb>(
         connection,
         queuePrefix: settings.queuePrefix,
         logger,
-        relay: { ...unit.relay, onPublished: metrics.onPublished },
+        relay: {
+          ...unit.relay,
+          onPublished: metrics.onPublished,
+          live:
+            liveUnit && liveRedis
+              ? createLivePublisher({
+                  redis: liveRedis,
+                  unit: liveUnit,
+                  queuePrefix: settings.queuePrefix,
+                  windowSeconds: settings.liveWindowSeconds,
+                })
+              : undefined,
+        },
         consumers: unit.consumers && {
           lockDurationMs: settings.consumerLockMs,
           stalledIntervalMs: settings.consumerStalledCheckMs,
@@ -108,6 +124,7 @@ export async function runUnit<TContext extends RequestScope, Db extends UnitDb>(
   } catch (error) {
     await api?.close();
     await workers?.stop();
+    liveRedis?.disconnect();
     await metrics.close();
     throw error;
   }
@@ -121,6 +138,7 @@ export async function runUnit<TContext extends RequestScope, Db extends UnitDb>(
   const close = async () => {
     await api?.close(); // no new requests; those in flight finish
     await workers?.stop(); // jobs in hand finish or go back to their queue
+    liveRedis?.disconnect();
     if (probes) await closeServer(probes);
     await metrics.close();
   };

@@ -280,5 +280,5 @@ export function createOperationLimits(limits: DocumentLimits) {
     },
   };
 
-  return { screen, plugin };
+  return { screen, plugin, limits };
 }

@@ -186,6 +186,7 @@ export function persistedQueriesPlugin(
 ): ApolloServerPlugin<RouterContext> {
   return {
     async requestDidStart({ request, contextValue }) {
+      if (contextValue.liveFollowUp) return;
       const named = requestedId(request);
       if (contextValue.identity.kind !== 'partner') {
         if (named?.form === 'documentId' && request.query === undefined) {

@@ -72,6 +72,26 @@ export function createMetrics() {
       help: 'Requests let through without a rate-limit check because Redis did not answer (fail open).',
       registers,
     }),
+    liveConnections: new Gauge({
+      name: 'router_live_connections',
+      help: 'WebSocket connections past connection_init (graphql-transport-ws).',
+      registers,
+    }),
+    liveSubscriptions: new Gauge({
+      name: 'router_live_subscriptions',
+      help: 'Subscriptions being served.',
+      registers,
+    }),
+    liveUpdates: new Counter({
+      name: 'router_live_updates_total',
+      help: 'Updates sent to subscribers.',
+      registers,
+    }),
+    liveFollowUps: new Counter({
+      name: 'router_live_follow_ups_total',
+      help: 'Follow-up queries run for updates: one per update and distinct (selection, rights), shared by the subscribers asking it.',
+      registers,
+    }),
   };
 }
 

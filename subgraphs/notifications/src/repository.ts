@@ -2,7 +2,7 @@
 // consumer's transaction (the one that records the event in inbox_events), so the effect and the
 // inbox row commit together and a redelivery changes nothing.
 import { randomUUID } from 'node:crypto';
-import { emailRequested } from '@commerce/events';
+import { emailRequested, notificationAdded } from '@commerce/events';
 import { appendEvents } from '@commerce/service-kit';
 import type { Db } from './db.ts';
 import type { EmailContent, Message } from './domain/message.ts';
@@ -10,12 +10,17 @@ import type { Email, Notification, NotificationChannel, Prisma, Recipient } from
 
 type Writer = Db | Prisma.TransactionClient;
 
-/** Tells a user something: a new notification, unread. */
-export function sendNotification(
-  db: Writer,
+/**
+ * Tells a user something: a new notification, unread, and its notifications.notification.added
+ * outbox row (the user's `notificationAdded` subscription hears of it once this commits).
+ */
+async function sendNotification(
+  tx: Prisma.TransactionClient,
   notification: { userId: string; kind: string; title: string; body: string; channel: NotificationChannel },
 ): Promise<Notification> {
-  return db.notification.create({ data: notification });
+  const row = await tx.notification.create({ data: notification });
+  await appendEvents(tx, [notificationAdded.create({ notificationId: row.id, userId: row.userId, kind: row.kind })]);
+  return row;
 }
 
 /**
@@ -53,6 +58,10 @@ export async function keepRecipient(
     VALUES (${recipient.userId}::uuid, ${recipient.email}, ${recipient.name}, ${recipient.announcedAt})
     ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, name = excluded.name, updated_at = excluded.updated_at
     WHERE recipients.updated_at <= excluded.updated_at`;
+}
+
+export function findNotification(db: Writer, id: string): Promise<Notification | null> {
+  return db.notification.findUnique({ where: { id } });
 }
 
 export function findRecipient(db: Writer, userId: string): Promise<Recipient | null> {

@@ -1,7 +1,7 @@
 import { clientError, signedInUser } from '@commerce/service-kit';
 import { maySeeNotificationsOf } from './domain/notification.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
-import { listNotifications } from './use-cases/find-notifications.ts';
+import { findVisibleNotification, listNotifications } from './use-cases/find-notifications.ts';
 import { markNotificationRead } from './use-cases/mark-notification-read.ts';
 
 function authorise(identity: Parameters<typeof maySeeNotificationsOf>[0], userId: string) {
@@ -11,6 +11,9 @@ function authorise(identity: Parameters<typeof maySeeNotificationsOf>[0], userId
 }
 
 export const resolvers: Resolvers = {
+  Query: {
+    notification: (_parent, { id }, ctx) => findVisibleNotification(ctx.db, ctx.identity, id),
+  },
   Mutation: {
     markNotificationRead: (_parent, { id }, ctx) => markNotificationRead(ctx.db, signedInUser(ctx.identity), id),
   },

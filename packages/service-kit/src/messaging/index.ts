@@ -2,6 +2,7 @@ export * from './backoff.ts';
 export * from './consumer.ts';
 export * from './dead-letters.ts';
 export * from './durability.ts';
+export * from './live.ts';
 export * from './metrics.ts';
 export * from './outbox.ts';
 export * from './queues.ts';

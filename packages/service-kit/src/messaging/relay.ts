@@ -1,8 +1,8 @@
 import { type EventRouting, eventDefinitions, eventSubscribers, isEventType, type UnitName } from '@commerce/events';
 import { type ConnectionOptions, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
+import type { LivePublisher } from './live.ts';
 import { defaultQueuePrefix, eventJobOptions, eventQueueName } from './queues.ts';
 
 export interface PublishedEvent {
@@ -30,10 +30,10 @@ export interface RelayOptions {
   retentionHours?: number;
   pruneIntervalMs?: number;
   /**
-   * Also PUBLISH each event (its envelope as JSON) on Redis pub/sub, on the channel named for its
-   * type: the hook for the router's subscriptions. At least once, like the queues.
+   * Also append each event's live update to the unit's live stream (messaging/live.ts), for the
+   * router's subscriptions: after the queues, before the rows are marked, once per event.
    */
-  pubsub?: { redis: Redis; channel: (type: string) => string };
+  live?: LivePublisher;
   /** Metrics hook, called after each committed batch. */
   onPublished?: (events: readonly PublishedEvent[]) => void;
   /**
@@ -172,10 +172,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
         ),
       ),
     );
-    if (options.pubsub) {
-      const { redis, channel: channelOf } = options.pubsub;
-      for (const row of rows) await redis.publish(channelOf(row.type), JSON.stringify(row.envelope));
-    }
+    await options.live?.publish(rows.map((row) => row.envelope));
     return published;
   }
 

@@ -4,6 +4,7 @@ import type { ProductRef, StockLevels } from '../domain/stock.ts';
 import type { Context } from '../context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -49,6 +50,42 @@ export type Mutation = {
 export type MutationRestockArgs = {
   productId: Scalars['ID']['input'];
   quantity: Scalars['Int']['input'];
+};
+
+/**
+ * Live stock levels over WebSocket (graphql-transport-ws on the router's /graphql), for staff. Pass
+ * the last `cursor` seen as `after` when reconnecting to receive what was missed first, in order; a
+ * cursor older than the router's window (an hour by default) is CURSOR_EXPIRED.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Staff only: each change of one product's stock, or of every product's when `productId` is omitted. */
+  stockChanged: StockUpdate;
+};
+
+
+/**
+ * Live stock levels over WebSocket (graphql-transport-ws on the router's /graphql), for staff. Pass
+ * the last `cursor` seen as `after` when reconnecting to receive what was missed first, in order; a
+ * cursor older than the router's window (an hour by default) is CURSOR_EXPIRED.
+ */
+export type SubscriptionStockChangedArgs = {
+  productId?: InputMaybe<Scalars['ID']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** One change of a product's stock (a reservation, a sale, a return, a restock). */
+export type StockUpdate = {
+  __typename?: 'StockUpdate';
+  /** Where this update is in the stream: give it as `after` to resume right after it. */
+  cursor: Scalars['String']['output'];
+  /** When the change happened (ISO 8601). */
+  at: Scalars['String']['output'];
+  productId: Scalars['ID']['output'];
+  /** The counts as this change left them (`version` as it is now). */
+  stock: Stock;
+  /** The product, with any field of any subgraph. */
+  product: Product;
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -151,8 +188,10 @@ export type ResolversTypes = ResolversObject<{
   Stock: ResolverTypeWrapper<StockLevels>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  StockUpdate: ResolverTypeWrapper<Omit<StockUpdate, 'stock' | 'product'> & { stock: ResolversTypes['Stock'], product: ResolversTypes['Product'] }>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -162,8 +201,10 @@ export type ResolversParentTypes = ResolversObject<{
   Stock: StockLevels;
   Int: Scalars['Int']['output'];
   Mutation: Record<PropertyKey, never>;
-  Boolean: Scalars['Boolean']['output'];
+  Subscription: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
+  StockUpdate: Omit<StockUpdate, 'stock' | 'product'> & { stock: ResolversParentTypes['Stock'], product: ResolversParentTypes['Product'] };
+  Boolean: Scalars['Boolean']['output'];
 }>;
 
 export type ProductResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product'], FederationReferenceType extends FederationReferenceTypes['Product'] = FederationReferenceTypes['Product']> = ResolversObject<{
@@ -183,9 +224,23 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   restock?: Resolver<ResolversTypes['Stock'], ParentType, ContextType, RequireFields<MutationRestockArgs, 'productId' | 'quantity'>>;
 }>;
 
+export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  stockChanged?: SubscriptionResolver<ResolversTypes['StockUpdate'], "stockChanged", ParentType, ContextType, Partial<SubscriptionStockChangedArgs>>;
+}>;
+
+export type StockUpdateResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StockUpdate'] = ResolversParentTypes['StockUpdate']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  productId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  stock?: Resolver<ResolversTypes['Stock'], ParentType, ContextType>;
+  product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = Context> = ResolversObject<{
   Product?: ProductResolvers<ContextType>;
   Stock?: StockResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
+  StockUpdate?: StockUpdateResolvers<ContextType>;
 }>;
 

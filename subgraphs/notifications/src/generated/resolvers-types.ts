@@ -74,6 +74,17 @@ export type UserNotificationsArgs = {
   unreadOnly?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
+export type Query = {
+  __typename?: 'Query';
+  /** Signed-in users: one of your notifications by id; someone else's is NOT_FOUND (staff see any). */
+  notification?: Maybe<Notification>;
+};
+
+
+export type QueryNotificationArgs = {
+  id: Scalars['ID']['input'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** Signed-in users: marks one of your notifications read. Marking it again is harmless. Someone else's id is NOT_FOUND. */
@@ -83,6 +94,37 @@ export type Mutation = {
 
 export type MutationMarkNotificationReadArgs = {
   id: Scalars['ID']['input'];
+};
+
+/**
+ * Live notifications over WebSocket (graphql-transport-ws on the router's /graphql). Pass the last
+ * `cursor` seen as `after` when reconnecting to receive what was missed first, in order; a cursor
+ * older than the router's window (an hour by default) is CURSOR_EXPIRED.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Signed-in users: each new in-app notification of the caller. */
+  notificationAdded: NotificationUpdate;
+};
+
+
+/**
+ * Live notifications over WebSocket (graphql-transport-ws on the router's /graphql). Pass the last
+ * `cursor` seen as `after` when reconnecting to receive what was missed first, in order; a cursor
+ * older than the router's window (an hour by default) is CURSOR_EXPIRED.
+ */
+export type SubscriptionNotificationAddedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** One new notification. */
+export type NotificationUpdate = {
+  __typename?: 'NotificationUpdate';
+  /** Where this update is in the stream: give it as `after` to resume right after it. */
+  cursor: Scalars['String']['output'];
+  /** When the notification was written (ISO 8601). */
+  at: Scalars['String']['output'];
+  notification: Notification;
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -190,7 +232,10 @@ export type ResolversTypes = ResolversObject<{
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   User: ResolverTypeWrapper<UserRef>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  NotificationUpdate: ResolverTypeWrapper<Omit<NotificationUpdate, 'notification'> & { notification: ResolversTypes['Notification'] }>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -204,7 +249,10 @@ export type ResolversParentTypes = ResolversObject<{
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
   User: UserRef;
+  Query: Record<PropertyKey, never>;
   Mutation: Record<PropertyKey, never>;
+  Subscription: Record<PropertyKey, never>;
+  NotificationUpdate: Omit<NotificationUpdate, 'notification'> & { notification: ResolversParentTypes['Notification'] };
 }>;
 
 export type NotificationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Notification'] = ResolversParentTypes['Notification']> = ResolversObject<{
@@ -240,8 +288,22 @@ export type UserResolvers<ContextType = Context, ParentType extends ResolversPar
   unreadNotificationCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  notification?: Resolver<Maybe<ResolversTypes['Notification']>, ParentType, ContextType, RequireFields<QueryNotificationArgs, 'id'>>;
+}>;
+
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   markNotificationRead?: Resolver<ResolversTypes['Notification'], ParentType, ContextType, RequireFields<MutationMarkNotificationReadArgs, 'id'>>;
+}>;
+
+export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  notificationAdded?: SubscriptionResolver<ResolversTypes['NotificationUpdate'], "notificationAdded", ParentType, ContextType, Partial<SubscriptionNotificationAddedArgs>>;
+}>;
+
+export type NotificationUpdateResolvers<ContextType = Context, ParentType extends ResolversParentTypes['NotificationUpdate'] = ResolversParentTypes['NotificationUpdate']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  notification?: Resolver<ResolversTypes['Notification'], ParentType, ContextType>;
 }>;
 
 export type Resolvers<ContextType = Context> = ResolversObject<{
@@ -250,6 +312,9 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   NotificationEdge?: NotificationEdgeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
+  NotificationUpdate?: NotificationUpdateResolvers<ContextType>;
 }>;
 

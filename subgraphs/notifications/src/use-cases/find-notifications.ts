@@ -1,8 +1,18 @@
-import { isUuid, newestFirst, type Page, type PageQuery, type PageRequest } from '@commerce/service-kit';
+import {
+  clientError,
+  type Identity,
+  isUuid,
+  newestFirst,
+  type Page,
+  type PageQuery,
+  type PageRequest,
+} from '@commerce/service-kit';
 import DataLoader from 'dataloader';
 import type { Context } from '../context.ts';
 import type { Db } from '../db.ts';
+import { maySeeNotificationsOf } from '../domain/notification.ts';
 import { type Notification, Prisma } from '../generated/prisma/client.ts';
+import { findNotification } from '../repository.ts';
 
 export type NotificationPage = Page<Notification>;
 export type UserRef = { id: string };
@@ -20,6 +30,15 @@ export type NotificationPageKey = {
  * in-app notification not yet marked read. E-mails are never marked read, so they are not unread.
  */
 const UNREAD = Prisma.sql`(read_at IS NULL AND channel = 'IN_APP')`;
+
+/** One notification, for the user it was sent to or for staff: anyone else gets NOT_FOUND. */
+export async function findVisibleNotification(db: Db, identity: Identity, id: string): Promise<Notification> {
+  const notification = isUuid(id) ? await findNotification(db, id) : null;
+  if (!notification || !maySeeNotificationsOf(identity, notification.userId)) {
+    throw clientError('NOT_FOUND', `No notification of yours has id ${id}.`);
+  }
+  return notification;
+}
 
 /** One user's notifications, newest first; many users' pages load together. */
 export async function listNotifications(

@@ -2,11 +2,11 @@ import { clientError, isUuid, type SignedInUser } from '@commerce/service-kit';
 import type { Db } from '../db.ts';
 import { mayMarkRead } from '../domain/notification.ts';
 import type { Notification } from '../generated/prisma/client.ts';
-import { markRead } from '../repository.ts';
+import { findNotification, markRead } from '../repository.ts';
 
 /** The user read a notification. The first read time is kept: marking again changes nothing. */
 export async function markNotificationRead(db: Db, user: SignedInUser, id: string): Promise<Notification> {
-  const notification = isUuid(id) ? await db.notification.findUnique({ where: { id } }) : null;
+  const notification = isUuid(id) ? await findNotification(db, id) : null;
   if (!notification || !mayMarkRead({ kind: 'user', ...user }, notification)) {
     throw clientError('NOT_FOUND', `No notification of yours has id ${id}.`);
   }

@@ -219,6 +219,60 @@ export type MutationRefundOrderArgs = {
   reason: Scalars['String']['input'];
 };
 
+/**
+ * Live order status over WebSocket (graphql-transport-ws on the router's /graphql). The router serves
+ * these fields: for each change it fetches the selected `order` fields, from any subgraph, with the
+ * subscriber's rights. Pass the last `cursor` seen as `after` when reconnecting to receive what was
+ * missed first, in order; a cursor older than the window the router keeps (an hour by default) is
+ * CURSOR_EXPIRED: fetch the order again, then subscribe without `after`.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * Signed-in users: each change of one order. A customer may follow only their own orders: anyone
+   * else's id is NOT_FOUND, as for `order`; staff may follow any.
+   */
+  orderUpdated: OrderUpdate;
+  /** Signed-in users: each change of any of the caller's own orders, new ones included. */
+  myOrderUpdates: OrderUpdate;
+};
+
+
+/**
+ * Live order status over WebSocket (graphql-transport-ws on the router's /graphql). The router serves
+ * these fields: for each change it fetches the selected `order` fields, from any subgraph, with the
+ * subscriber's rights. Pass the last `cursor` seen as `after` when reconnecting to receive what was
+ * missed first, in order; a cursor older than the window the router keeps (an hour by default) is
+ * CURSOR_EXPIRED: fetch the order again, then subscribe without `after`.
+ */
+export type SubscriptionOrderUpdatedArgs = {
+  id: Scalars['ID']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/**
+ * Live order status over WebSocket (graphql-transport-ws on the router's /graphql). The router serves
+ * these fields: for each change it fetches the selected `order` fields, from any subgraph, with the
+ * subscriber's rights. Pass the last `cursor` seen as `after` when reconnecting to receive what was
+ * missed first, in order; a cursor older than the window the router keeps (an hour by default) is
+ * CURSOR_EXPIRED: fetch the order again, then subscribe without `after`.
+ */
+export type SubscriptionMyOrderUpdatesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** One change of an order, as the saga or a person made it. */
+export type OrderUpdate = {
+  __typename?: 'OrderUpdate';
+  /** Where this update is in the stream: give it as `after` to resume right after it. */
+  cursor: Scalars['String']['output'];
+  /** When the change happened (ISO 8601). */
+  at: Scalars['String']['output'];
+  /** The order, with `status` as this change left it; other fields as they are now. */
+  order: Order;
+};
+
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
 
@@ -335,6 +389,8 @@ export type ResolversTypes = ResolversObject<{
   PlaceOrderInput: PlaceOrderInput;
   OrderLineInput: OrderLineInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  OrderUpdate: ResolverTypeWrapper<Omit<OrderUpdate, 'order'> & { order: ResolversTypes['Order'] }>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -355,6 +411,8 @@ export type ResolversParentTypes = ResolversObject<{
   PlaceOrderInput: PlaceOrderInput;
   OrderLineInput: OrderLineInput;
   Mutation: Record<PropertyKey, never>;
+  Subscription: Record<PropertyKey, never>;
+  OrderUpdate: Omit<OrderUpdate, 'order'> & { order: ResolversParentTypes['Order'] };
 }>;
 
 export type OrderResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = ResolversObject<{
@@ -421,6 +479,17 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   refundOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationRefundOrderArgs, 'id' | 'reason'>>;
 }>;
 
+export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  orderUpdated?: SubscriptionResolver<ResolversTypes['OrderUpdate'], "orderUpdated", ParentType, ContextType, RequireFields<SubscriptionOrderUpdatedArgs, 'id'>>;
+  myOrderUpdates?: SubscriptionResolver<ResolversTypes['OrderUpdate'], "myOrderUpdates", ParentType, ContextType, Partial<SubscriptionMyOrderUpdatesArgs>>;
+}>;
+
+export type OrderUpdateResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OrderUpdate'] = ResolversParentTypes['OrderUpdate']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = Context> = ResolversObject<{
   Order?: OrderResolvers<ContextType>;
   OrderItem?: OrderItemResolvers<ContextType>;
@@ -432,5 +501,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Product?: ProductResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
+  OrderUpdate?: OrderUpdateResolvers<ContextType>;
 }>;
 

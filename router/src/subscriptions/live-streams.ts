@@ -1,0 +1,130 @@
+import { type LiveUnit, type LiveUpdate, liveStreamKey, liveUnits } from '@commerce/events';
+import { createRedis, LIVE_ENTRY_FIELD, type Logger, liveKeyPrefix, type Redis } from '@commerce/service-kit';
+
+/** One entry of a live stream: its id (the subscriber's cursor) and the update. */
+export type LiveEntry = { id: string; update: LiveUpdate };
+
+/** What listens to a stream: the router's subscribers, each told of every entry in order. */
+export type LiveListener = { offer(entry: LiveEntry): void };
+
+/** Stream entry ids (`<ms>-<seq>`), in order. */
+export function compareIds(a: string, b: string): number {
+  const [aMs = 0, aSeq = 0] = a.split('-').map(Number);
+  const [bMs = 0, bSeq = 0] = b.split('-').map(Number);
+  return aMs === bMs ? aSeq - bSeq : aMs - bMs;
+}
+
+export const isStreamId = (value: string) => /^\d{1,15}-\d{1,15}$/.test(value);
+
+function entryOf([id, fields]: [string, string[]]): LiveEntry | undefined {
+  const at = fields.indexOf(LIVE_ENTRY_FIELD);
+  try {
+    return at >= 0 ? { id, update: JSON.parse(fields[at + 1]!) as LiveUpdate } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const READ_COUNT = 500;
+const BLOCK_MS = 2000;
+
+/**
+ * The router's reading of the units' live streams: one blocking XREAD over every stream, on one
+ * connection, whatever the number of subscribers, handing each entry to the listeners of its
+ * stream in order. After a Redis outage it reads on from the last entry it saw, so nothing in the
+ * stream is skipped. `replay` reads what a reconnecting subscriber missed, on a second connection.
+ */
+export function startLiveStreams(options: { redisUrl: string; queuePrefix: string; logger: Logger }) {
+  const { logger } = options;
+  const prefix = liveKeyPrefix(options.queuePrefix);
+  // Blocking reads must not time out client-side; ioredis reconnects by itself.
+  const reader: Redis = createRedis(options.redisUrl, 'router-live-reader', logger, {
+    commandTimeout: undefined,
+    maxRetriesPerRequest: null,
+  });
+  const ranges: Redis = createRedis(options.redisUrl, 'router-live-replay', logger);
+  const listeners = new Map<LiveUnit, Set<LiveListener>>(liveUnits.map((unit) => [unit, new Set()]));
+  const keys = liveUnits.map((unit) => liveStreamKey(prefix, unit));
+  const unitOfKey = new Map(liveUnits.map((unit, index) => [keys[index]!, unit]));
+  const lastIds = new Map<LiveUnit, string>();
+  let stopped = false;
+  let started: Promise<void> | undefined;
+
+  async function startingPoints() {
+    for (const [index, unit] of liveUnits.entries()) {
+      const [last] = await reader.xrevrange(keys[index]!, '+', '-', 'COUNT', 1);
+      lastIds.set(unit, last?.[0] ?? '0-0');
+    }
+  }
+
+  async function loop() {
+    let failing = false;
+    while (!stopped) {
+      try {
+        if (lastIds.size === 0) await startingPoints();
+        const ids = liveUnits.map((unit) => lastIds.get(unit)!);
+        const reply = (await reader.xread('COUNT', READ_COUNT, 'BLOCK', BLOCK_MS, 'STREAMS', ...keys, ...ids)) as Array<
+          [string, Array<[string, string[]]>]
+        > | null;
+        if (failing) logger.info('live streams: reading again');
+        failing = false;
+        for (const [key, entries] of reply ?? []) {
+          const unit = unitOfKey.get(key)!;
+          for (const raw of entries) {
+            lastIds.set(unit, raw[0]);
+            const entry = entryOf(raw);
+            if (!entry) continue;
+            for (const listener of listeners.get(unit)!) listener.offer(entry);
+          }
+        }
+      } catch (error) {
+        if (stopped) return;
+        if (!failing) logger.warn({ err: error }, 'live streams: read failed; retrying');
+        failing = true;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+  }
+
+  return {
+    /** Begins reading from the streams' current ends: what a new subscriber hears is what comes next. */
+    start(): Promise<void> {
+      started ??= startingPoints()
+        .catch((error) => logger.warn({ err: error }, 'live streams: Redis not reachable at start; retrying'))
+        .then(() => {
+          void loop();
+        });
+      return started;
+    },
+    listen(unit: LiveUnit, listener: LiveListener): () => void {
+      listeners.get(unit)!.add(listener);
+      return () => listeners.get(unit)!.delete(listener);
+    },
+    /** Entries of a stream after `cursor` (exclusive), oldest first, up to what is there now. */
+    async *replay(unit: LiveUnit, cursor: string): AsyncGenerator<LiveEntry> {
+      const key = liveStreamKey(prefix, unit);
+      let from = cursor;
+      while (true) {
+        const page = (await ranges.xrange(key, `(${from}`, '+', 'COUNT', READ_COUNT)) as Array<[string, string[]]>;
+        for (const raw of page) {
+          const entry = entryOf(raw);
+          if (entry) yield entry;
+        }
+        if (page.length < READ_COUNT) return;
+        from = page[page.length - 1]![0];
+      }
+    },
+    subscribers(): number {
+      let count = 0;
+      for (const set of listeners.values()) count += set.size;
+      return count;
+    },
+    async stop() {
+      stopped = true;
+      reader.disconnect();
+      ranges.disconnect();
+    },
+  };
+}
+
+export type LiveStreams = ReturnType<typeof startLiveStreams>;
