@@ -327,11 +327,7 @@ export function startLiveServer(options: LiveServerOptions) {
             },
           });
           connection.subscribers.add(subscriber);
-          subscriber.onRelease(() => {
-            connection.subscribers.delete(subscriber);
-            metrics.liveSubscriptions.dec();
-          });
-          metrics.liveSubscriptions.inc();
+          subscriber.onRelease(() => connection.subscribers.delete(subscriber));
           return {
             schema,
             document: parsed,
@@ -347,6 +343,9 @@ export function startLiveServer(options: LiveServerOptions) {
         const unit = subscriber.prepared.field.unit;
         if (after) subscriber.holdLive(after);
         subscriber.onRelease(streams.listen(unit, subscriber));
+        // Counted once it hears the stream: a client (or test) seeing the gauge rise is subscribed.
+        metrics.liveSubscriptions.inc();
+        subscriber.onRelease(() => metrics.liveSubscriptions.dec());
         if (after) {
           void (async () => {
             try {
