@@ -8,6 +8,7 @@ import { PRODUCTS, stableId } from '../../prisma/seed/fixtures.ts';
 import { sha256 } from '../../router/src/edge/persisted-queries-manifest.ts';
 import { SUPERGRAPH_PATH } from '../../router/src/execution/gateway.ts';
 import { errorCodes, type GraphQLResponse, graphql } from '../support/graphql.ts';
+import { liveClient } from '../support/live.ts';
 import { type RunningRouter, startTestRouter } from '../support/router.ts';
 import { signInAda, signInGrace, signInStaff } from '../support/sign-in.ts';
 import { untilStockRowOpened } from '../support/stock-rows.ts';
@@ -108,6 +109,35 @@ const MATRIX: Record<string, Entry> = {
     operation: 'query MatrixOrder($id: ID!) { order(id: $id) { id status } }',
     variables: (fixtures) => ({ id: fixtures.adaOrderId }),
     expected: adasOwn,
+  },
+  'Query.notification': {
+    guard: 'signed-in',
+    operation: 'query MatrixNotification($id: ID!) { notification(id: $id) { id kind } }',
+    variables: (fixtures) => ({ id: fixtures.adaNotificationId }),
+    expected: adasOwn,
+  },
+  // Subscriptions run over the router's WebSocket (run() below): 'allowed' is a subscription the
+  // router took and kept open.
+  'Subscription.orderUpdated': {
+    guard: 'signed-in',
+    operation: 'subscription MatrixOrderUpdated($id: ID!) { orderUpdated(id: $id) { cursor order { status } } }',
+    variables: (fixtures) => ({ id: fixtures.adaOrderId }),
+    expected: adasOwn,
+  },
+  'Subscription.myOrderUpdates': {
+    guard: 'signed-in',
+    operation: 'subscription MatrixMyOrderUpdates { myOrderUpdates { cursor order { status } } }',
+    expected: signedIn,
+  },
+  'Subscription.notificationAdded': {
+    guard: 'signed-in',
+    operation: 'subscription MatrixNotificationAdded { notificationAdded { cursor notification { title } } }',
+    expected: signedIn,
+  },
+  'Subscription.stockChanged': {
+    guard: 'staff',
+    operation: 'subscription MatrixStockChanged { stockChanged { cursor stock { available } } }',
+    expected: staffOnly,
   },
   'Query.orders': {
     guard: 'staff',
@@ -359,6 +389,35 @@ afterAll(async () => {
   await partnerRouter?.close();
 });
 
+/** Long enough for the router to refuse a subscription it will refuse (it does so before anything runs). */
+const REFUSAL_WAIT_MS = 1500;
+
+/** A subscription over graphql-ws: what the router refused it with, or 'allowed' when it kept it open. */
+async function subscribeAs(caller: Caller, entry: Entry): Promise<string> {
+  const variables = entry.variables?.(fixtures) ?? {};
+  const partner = caller === 'partner';
+  const client = liveClient(
+    partner ? partnerRouter.url : routerUrl,
+    partner ? { 'x-api-key': partnerKey } : headersOf[caller],
+  );
+  try {
+    const recorded = partner
+      ? client.subscribe('', variables, {
+          extensions: { persistedQuery: { version: 1, sha256Hash: manifestIdOf.get(entry.operation) } },
+        })
+      : client.subscribe(entry.operation, variables);
+    await new Promise((resolve) => setTimeout(resolve, REFUSAL_WAIT_MS));
+    const [first] = recorded.refused ?? [];
+    if (!first)
+      return client.closed.length === 0 && !recorded.completed ? 'allowed' : `closed: ${JSON.stringify(client.closed)}`;
+    return String(first.extensions?.code);
+  } finally {
+    await client.dispose();
+  }
+}
+
+const isSubscription = (entry: Entry) => entry.operation.startsWith('subscription');
+
 async function run(caller: Caller, entry: Entry): Promise<GraphQLResponse<unknown>> {
   const variables = entry.variables?.(fixtures) ?? {};
   if (caller !== 'partner') return graphql(routerUrl, entry.operation, variables, headersOf[caller]);
@@ -380,7 +439,14 @@ describe('authorisation matrix', () => {
     expect.soft(guardOf(requirements.get(coordinate)), `the supergraph's guard of ${coordinate}`).toBe(entry.guard);
 
     const actual: Record<string, string> = {};
-    for (const caller of CALLERS) actual[caller] = outcomeOf(await run(caller, entry), coordinate);
+    if (isSubscription(entry)) {
+      const outcomes = await Promise.all(CALLERS.map((caller) => subscribeAs(caller, entry)));
+      CALLERS.forEach((caller, index) => {
+        actual[caller] = outcomes[index]!;
+      });
+    } else {
+      for (const caller of CALLERS) actual[caller] = outcomeOf(await run(caller, entry), coordinate);
+    }
     expect(actual).toEqual(entry.expected);
 
     // The same operation sent ad hoc by a partner never gets past the safelist.

@@ -7,8 +7,8 @@ import {
   liveClient,
   newStockedProduct,
   restock,
-  untilRefused,
   routerFigure,
+  untilRefused,
   untilResults,
   untilSubscribed,
 } from '../support/live.ts';
@@ -88,7 +88,10 @@ beforeAll(async () => {
 // Each test starts with no subscription on the router, so it can count its own.
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((client) => client.dispose()));
-  await waitFor('subscriptions released', async () => (await routerFigure(router.url, 'router_live_subscriptions')) === 0);
+  await waitFor(
+    'subscriptions released',
+    async () => (await routerFigure(router.url, 'router_live_subscriptions')) === 0,
+  );
 });
 
 afterAll(async () => {

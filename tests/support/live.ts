@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { type Client, createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { expect } from 'vitest';
+import WebSocket from 'ws';
 import { waitFor } from '../messaging/support.ts';
-import { untilStockRowOpened } from './stock-rows.ts';
 import { graphql } from './graphql.ts';
+import { untilStockRowOpened } from './stock-rows.ts';
 
 /** The router's WebSocket URL for its HTTP one (same port and path). */
 export const wsUrlOf = (httpUrl: string) => httpUrl.replace(/^http/, 'ws');
 
-export type LiveResult = { data?: Record<string, unknown> | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
+export type LiveResult = {
+  data?: Record<string, unknown> | null;
+  errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+};
 
 /** One subscription's whole life as a client saw it. */
 export type Recorded = {
@@ -92,7 +95,12 @@ export async function untilRefused(recorded: Recorded, timeoutMs = 15_000) {
  * A product of the test's own with its stock row open, so its stock changes are the test's alone
  * (restocking a seeded product would move counts other tests read).
  */
-export async function newStockedProduct(routerUrl: string, env: Record<string, string>, staff: Record<string, string>) {
+export async function newStockedProduct(
+  routerUrl: string,
+  env: Record<string, string>,
+  staff: Record<string, string>,
+  description = 'A product for the subscription tests',
+) {
   const created = await graphql<{ createProduct: { id: string } }>(
     routerUrl,
     'mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }',
@@ -100,7 +108,7 @@ export async function newStockedProduct(routerUrl: string, env: Record<string, s
       input: {
         sku: `LIVE-${randomUUID().slice(0, 8).toUpperCase()}`,
         name: 'Live stock probe',
-        description: 'A product for the subscription tests',
+        description,
         priceCents: 1000,
         currency: 'EUR',
       },

@@ -262,7 +262,9 @@ export function createOperationLimits(limits: DocumentLimits) {
     },
     async requestDidStart() {
       return {
-        async didResolveOperation({ schema, document, operation, request }) {
+        async didResolveOperation({ schema, document, operation, request, contextValue }) {
+          // A subscription's follow-up was measured as the subscription itself (one alias more).
+          if ((contextValue as { liveFollowUp?: true }).liveFollowUp) return;
           if (!operation) {
             // Left to Apollo, the gateway would fail on it: a 500 and a stack in the log.
             throw requestError(

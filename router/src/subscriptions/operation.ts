@@ -389,9 +389,9 @@ export function assembleUpdate(
       }
     }
   }
-  const aliases = new Set(prepared.parts.map((part) => (part.kind === 'entity' ? part.alias : undefined)));
+  const aliases = new Set(prepared.parts.flatMap((part) => (part.kind === 'entity' ? [part.alias] : [])));
   for (const error of result?.errors ?? []) {
-    if (!aliases.has(error.path?.[0] as string)) errors.push({ ...error, path: undefined });
+    if (!aliases.has(error.path?.[0] as string)) errors.push({ message: error.message, extensions: error.extensions });
   }
   // Every entity field is non-null in the schema: one that could not be fetched nulls the update.
   const data = missing ? null : { [prepared.responseKey]: value };

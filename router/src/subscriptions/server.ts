@@ -81,6 +81,8 @@ type SingleRequest = {
 };
 
 const SHARE_MS = 2000;
+/** How long a client closed for reading too slowly has to read up to the close frame. */
+const SLOW_CLIENT_GRACE_MS = 10_000;
 const EXPIRED = 'Your session has expired; sign in again.';
 
 /** A client-facing error from any copy of graphql (service-kit's requestError included). */

@@ -54,8 +54,9 @@ export class LiveSubscriber implements LiveListener, AsyncIterableIterator<Updat
     this.lastId = entry.id;
     if (!this.prepared.field.matches(entry.update, this.prepared.args, this.identity)) return;
     if (this.queue.length >= this.settings.maxBuffered) {
-      this.ending = true;
+      // Nothing more is kept for it: what it was owed goes, so one slow client costs nothing more.
       this.settings.onOverflow(this.queue.length);
+      this.release();
       return;
     }
     const payload = this.settings.payloadOf(entry);
