@@ -250,8 +250,10 @@ export async function startRouter(config: RouterConfig) {
     if (applyCors(req, res)) return;
     await (asksForPlayground(req) ? playgroundPage(req, res) : handler(req, res));
   });
-  const streams = startLiveStreams({ redisUrl: config.REDIS_URL, queuePrefix: config.QUEUE_PREFIX, logger });
-  await streams.start();
+  // This process among the router's replicas, in the names of its Redis connections.
+  const instance = randomUUID().slice(0, 8);
+  const streams = startLiveStreams({ redisUrl: config.REDIS_URL, queuePrefix: config.QUEUE_PREFIX, instance, logger });
+  streams.start();
   let origins = new Set<string>();
   const live = startLiveServer({
     httpServer: server,
@@ -294,6 +296,7 @@ export async function startRouter(config: RouterConfig) {
   logger.info({ url }, 'router ready');
   return {
     url,
+    instance,
     logger,
     close: async () => {
       serving = false;

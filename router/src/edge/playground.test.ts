@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { chromium, type Locator, type Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
 import { graphql } from '../../../tests/support/graphql.ts';
+import { newStockedProduct, restock } from '../../../tests/support/live.ts';
 
 // The staff playground in a real browser (Debian's Chromium, which scripts/test.sh installs):
-// it must load and run a query with nothing fetched from anywhere but this machine.
+// it must load and run a query and a subscription with nothing fetched from anywhere but this machine.
 const routerUrl = inject('routerUrl');
+const env = inject('env');
 
 async function staffToken(): Promise<string> {
   const response = await graphql<{ login: { token: string } }>(
@@ -36,7 +38,7 @@ function isLocal(url: string): boolean {
 }
 
 describe('the playground', () => {
-  it('a browser gets GraphiQL at /graphql, runs a query typed in the editor with staff headers, shows the docs, and fetches nothing from outside', async () => {
+  it('a browser gets GraphiQL at /graphql, runs a query typed in the editor with staff headers, shows the docs, runs a subscription over graphql-ws, and fetches nothing from outside', async () => {
     expect(existsSync('/usr/bin/chromium'), "Debian's chromium is needed (scripts/test.sh installs it as root)").toBe(
       true,
     );
@@ -70,7 +72,8 @@ describe('the playground', () => {
       await replaceText(page, editor, 'query PlaygroundProbe { me { email role } products(first: 2) { totalCount } }');
       await expect.poll(() => editor.textContent()).toContain('PlaygroundProbe');
       const headers = page.locator('.graphiql-editor-tool .monaco-editor[data-uri$="headers.json"]');
-      await replaceText(page, headers, JSON.stringify({ authorization: `Bearer ${await staffToken()}` }));
+      const token = await staffToken();
+      await replaceText(page, headers, JSON.stringify({ authorization: `Bearer ${token}` }));
       await page.locator('.graphiql-execute-button').click();
 
       const result = page.locator('.graphiql-response');
@@ -83,7 +86,31 @@ describe('the playground', () => {
       await page.locator('[aria-label="Show Documentation Explorer"]').click();
       await expect.poll(() => page.locator('.graphiql-doc-explorer').textContent()).toMatch(/Product/);
 
+      // A subscription from the same page: GraphiQL opens ws://…/graphql and sends the headers
+      // editor's token with the operation; each restock then streams into the response pane (the
+      // pane wraps long strings, so the product id is not matched).
+      const staff = { authorization: `Bearer ${token}` };
+      const productId = await newStockedProduct(routerUrl, env, staff);
+      await replaceText(
+        page,
+        editor,
+        `subscription PlaygroundLive { stockChanged(productId: "${productId}") { productId stock { available } } }`,
+      );
+      await expect.poll(() => editor.textContent()).toContain('PlaygroundLive');
+      await page.waitForTimeout(1000); // GraphiQL reads the operation's name from the editor after a pause
+      await page.locator('.graphiql-execute-button').click();
+      await expect
+        .poll(
+          async () => {
+            await restock(routerUrl, staff, productId, 1); // until the subscription is in place and hears one
+            return result.textContent();
+          },
+          { timeout: 30_000, interval: 500 },
+        )
+        .toMatch(/"stockChanged":\s*\{\s*"productId":[^}]*"stock":\s*\{\s*"available":\s*\d+/);
+
       expect(requested.some((url) => url.startsWith(routerUrl))).toBe(true);
+      expect(requested.some((url) => url.startsWith(routerUrl.replace(/^http/, 'ws')))).toBe(true);
       expect(requested.filter((url) => !isLocal(url))).toEqual([]);
     } finally {
       await context.close();

@@ -34,25 +34,32 @@ const BLOCK_MS = 2000;
  * stream in order. After a Redis outage it reads on from the last entry it saw, so nothing in the
  * stream is skipped. `replay` reads what a reconnecting subscriber missed, on a second connection.
  */
-export function startLiveStreams(options: { redisUrl: string; queuePrefix: string; logger: Logger }) {
+export function startLiveStreams(options: {
+  redisUrl: string;
+  queuePrefix: string;
+  /** Names this router's connections in Redis' CLIENT LIST (router-live-reader:<instance>). */
+  instance: string;
+  logger: Logger;
+}) {
   const { logger } = options;
   const prefix = liveKeyPrefix(options.queuePrefix);
   // Blocking reads must not time out client-side; ioredis reconnects by itself.
-  const reader: Redis = createRedis(options.redisUrl, 'router-live-reader', logger, {
+  const reader: Redis = createRedis(options.redisUrl, `router-live-reader:${options.instance}`, logger, {
     commandTimeout: undefined,
     maxRetriesPerRequest: null,
   });
-  const ranges: Redis = createRedis(options.redisUrl, 'router-live-replay', logger);
+  const ranges: Redis = createRedis(options.redisUrl, `router-live-replay:${options.instance}`, logger);
   const listeners = new Map<LiveUnit, Set<LiveListener>>(liveUnits.map((unit) => [unit, new Set()]));
   const keys = liveUnits.map((unit) => liveStreamKey(prefix, unit));
   const unitOfKey = new Map(liveUnits.map((unit, index) => [keys[index]!, unit]));
   const lastIds = new Map<LiveUnit, string>();
   let stopped = false;
-  let started: Promise<void> | undefined;
+  let started = false;
 
+  // On the connection that fails fast: with Redis down the router still starts, and reads once it is back.
   async function startingPoints() {
     for (const [index, unit] of liveUnits.entries()) {
-      const [last] = await reader.xrevrange(keys[index]!, '+', '-', 'COUNT', 1);
+      const [last] = await ranges.xrevrange(keys[index]!, '+', '-', 'COUNT', 1);
       lastIds.set(unit, last?.[0] ?? '0-0');
     }
   }
@@ -61,7 +68,7 @@ export function startLiveStreams(options: { redisUrl: string; queuePrefix: strin
     let failing = false;
     while (!stopped) {
       try {
-        if (lastIds.size === 0) await startingPoints();
+        if (lastIds.size < liveUnits.length) await startingPoints();
         const ids = liveUnits.map((unit) => lastIds.get(unit)!);
         const reply = (await reader.xread('COUNT', READ_COUNT, 'BLOCK', BLOCK_MS, 'STREAMS', ...keys, ...ids)) as Array<
           [string, Array<[string, string[]]>]
@@ -88,13 +95,10 @@ export function startLiveStreams(options: { redisUrl: string; queuePrefix: strin
 
   return {
     /** Begins reading from the streams' current ends: what a new subscriber hears is what comes next. */
-    start(): Promise<void> {
-      started ??= startingPoints()
-        .catch((error) => logger.warn({ err: error }, 'live streams: Redis not reachable at start; retrying'))
-        .then(() => {
-          void loop();
-        });
-      return started;
+    start() {
+      if (started) return;
+      started = true;
+      void loop();
     },
     listen(unit: LiveUnit, listener: LiveListener): () => void {
       listeners.get(unit)!.add(listener);

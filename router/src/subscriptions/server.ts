@@ -96,6 +96,9 @@ function toLiveError(error: unknown, logger: Logger): GraphQLError {
   return liveError('INTERNAL_SERVER_ERROR', 'Internal server error');
 }
 
+const hasCredentials = (headers: Record<string, unknown>) =>
+  Object.keys(headers).some((name) => ['authorization', 'x-api-key'].includes(name.toLowerCase()));
+
 const rightsOf = (identity: Identity) =>
   identity.kind === 'user'
     ? `user:${identity.userId}:${identity.role}`
@@ -274,10 +277,16 @@ export function startLiveServer(options: LiveServerOptions) {
       },
       onSubscribe: async (ctx, _id, payload) => {
         const connection = connections.get(ctx);
-        const connected = connection?.connected;
-        if (!connection || !connected) return [liveError('UNAUTHENTICATED', 'Send connection_init first.')];
+        if (!connection?.connected) return [liveError('UNAUTHENTICATED', 'Send connection_init first.')];
         try {
-          if (connection.expired) return [liveError('UNAUTHENTICATED', EXPIRED)];
+          // Credentials may also come with one operation, as GraphiQL sends its headers editor's
+          // (`extensions.headers`): that operation runs as whoever they name.
+          const headers = payload.extensions?.headers as Record<string, unknown> | undefined;
+          const ownCredentials = headers !== undefined && typeof headers === 'object' && hasCredentials(headers);
+          const connected = ownCredentials
+            ? await options.authenticate(headers, ctx.extra.request)
+            : connection.connected;
+          if (!ownCredentials && connection.expired) return [liveError('UNAUTHENTICATED', EXPIRED)];
           await options.rateLimiter.admit(connected.client);
           const document = documentOf(payload as typeof payload & Record<string, unknown>, connected.identity);
           if (document instanceof graphql.GraphQLError) return [document];
@@ -328,8 +337,24 @@ export function startLiveServer(options: LiveServerOptions) {
               );
             },
           });
-          connection.subscribers.add(subscriber);
-          subscriber.onRelease(() => connection.subscribers.delete(subscriber));
+          if (ownCredentials) {
+            // Its own token ends it when it expires; the connection's expiry is not its.
+            if (connected.expiresAt !== undefined) {
+              const ms = Math.max(0, Math.min(connected.expiresAt - Date.now(), 2 ** 31 - 1));
+              const expiry = setTimeout(
+                () =>
+                  subscriber.finish({
+                    data: null,
+                    errors: [{ message: EXPIRED, extensions: { code: 'UNAUTHENTICATED' } }],
+                  }),
+                ms,
+              );
+              subscriber.onRelease(() => clearTimeout(expiry));
+            }
+          } else {
+            connection.subscribers.add(subscriber);
+            subscriber.onRelease(() => connection.subscribers.delete(subscriber));
+          }
           return {
             schema,
             document: parsed,
@@ -383,10 +408,14 @@ export function startLiveServer(options: LiveServerOptions) {
 
   return {
     connections: () => connections.size,
+    /** Tells every client it is going away; one that does not answer within a second is dropped. */
     async close() {
       for (const client of wss.clients) client.close(CLOSE_SHUTTING_DOWN, 'The router is shutting down.');
-      await server.dispose();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      const grace = setTimeout(() => {
+        for (const client of wss.clients) client.terminate();
+      }, 1000);
+      await server.dispose(); // resolves once every socket is closed
+      clearTimeout(grace);
     },
   };
 }
