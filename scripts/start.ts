@@ -54,6 +54,7 @@ const router = processes.find((p) => p.name === 'router')!;
 console.log(`
 ==> the commerce supergraph is running
     GraphQL (queries, mutations):  ${router.url}
+    subscriptions (graphql-ws):    ${router.url.replace(/^http/, 'ws')}
 ${processes
   .filter((p) => p.name !== 'router')
   .map((p) =>

@@ -29,7 +29,7 @@ const startRouter = async (overrides: Record<string, string> = {}) => {
 };
 const STOCK = 'subscription($id: ID) { stockChanged(productId: $id) { cursor stock { available } product { name } } }';
 const availableOf = (result: { data?: Record<string, unknown> | null }) =>
-  (result.data?.stockChanged as { stock: { available: number } }).stock.available;
+  (result.data!.stockChanged as { stock: { available: number } }).stock.available;
 
 /** The connections Redis has open under a client name (CLIENT LIST). */
 async function redisConnectionsNamed(name: string): Promise<number> {

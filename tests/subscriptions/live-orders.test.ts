@@ -203,7 +203,7 @@ describe('order updates over graphql-ws', { timeout: 90_000 }, () => {
     await placeOrder(buyer.headers);
     // The customer's WELCOME may come first: registering wrote it just now.
     const kindOf = (result: { data?: Record<string, unknown> | null }) =>
-      (result.data?.notificationAdded as { notification: { kind: string } }).notification.kind;
+      (result.data!.notificationAdded as { notification: { kind: string } }).notification.kind;
     const note = await waitFor('the order-confirmed notification', async () =>
       notes.results.find((result) => kindOf(result) === 'ORDER_CONFIRMED'),
     );

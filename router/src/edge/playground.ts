@@ -7,6 +7,8 @@ const WELCOME = `# Commerce playground: every subgraph through the router.
 #   { "authorization": "Bearer <token>" }
 # Press the run button (or Ctrl-Enter). The docs pane lists every type and field once
 # the schema is re-fetched with those headers (Shift-Ctrl-R): introspection is for staff.
+# Subscriptions run here too, over WebSocket, e.g.
+#   subscription { stockChanged { productId stock { available } product { name } } }
 
 {
   products(first: 5) {

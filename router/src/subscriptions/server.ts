@@ -331,10 +331,10 @@ export function startLiveServer(options: LiveServerOptions) {
             payloadOf: (entry) => payloadOf(subscription, connected, entry),
             onOverflow: (waiting) => {
               log.warn({ client: connected.client.key, waiting }, 'closing a client that reads too slowly');
-              ctx.extra.socket.close(
-                CLOSE_TOO_SLOW,
-                `Closed: the client read too slowly (${waiting} updates were waiting).`,
-              );
+              const socket = ctx.extra.socket;
+              socket.close(CLOSE_TOO_SLOW, `Closed: the client read too slowly (${waiting} updates were waiting).`);
+              // The close frame waits behind what the client has not read; past a grace, drop it.
+              setTimeout(() => socket.terminate(), SLOW_CLIENT_GRACE_MS).unref();
             },
           });
           if (ownCredentials) {
