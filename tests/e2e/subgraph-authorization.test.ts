@@ -44,7 +44,8 @@ function probesOf(unit: SubgraphName): Probe[] {
     // A customer holds the `customer` scope only: refused where every set of scopes asks for more.
     const customerRefused =
       requirement.anyOf.length > 0 && !requirement.anyOf.some((set) => set.every((scope) => scope === 'customer'));
-    if (typeName === 'Query' || typeName === 'Mutation') {
+    // Subscription fields are served by the router, but a subgraph sent one directly refuses it alike.
+    if (typeName === 'Query' || typeName === 'Mutation' || typeName === 'Subscription') {
       return { coordinate, customerRefused, query: `${typeName.toLowerCase()} { ${call} }`, variables: {} };
     }
     return {
