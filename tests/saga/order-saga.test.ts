@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderReference } from '../../subgraphs/notifications/src/domain/order-outcome.ts';
 import { waitFor } from '../messaging/support.ts';
 import { graphql } from '../support/graphql.ts';
+import { liveClient } from '../support/live.ts';
 import { type SagaWorld, startSagaWorld } from './world.ts';
 
 // The order saga on real processes: a system of its own (its own Postgres databases, a private
@@ -232,14 +233,46 @@ describe('the order saga under faults', { timeout: 600_000 }, () => {
     });
   }
 
-  it('Redis restarted while orders flow: none lost, none charged twice', async () => {
+  it('Redis restarted while orders flow: none lost, none charged twice, and a subscriber hears each order once in order', async () => {
     await world.provider({ mode: 'ok', latencyMs: 50, errorRate: 0 });
     const productId = await world.product(40);
-    const orders = await stream(productId, 16, 60, async (i) => {
-      if (i === 6) await world.redis.restart(1000);
+    // A client of the router's subscriptions, connected to the router throughout: the router's own
+    // connections to Redis are the ones that drop, and its reading of the live stream resumes.
+    const live = liveClient(world.routerUrl, world.headers.ada);
+    const updates = live.subscribe('subscription { myOrderUpdates { cursor order { id status } } }');
+    await waitFor('the subscription in place', async () => {
+      const text = await (await fetch(world.routerUrl.replace(/\/graphql$/, '/metrics'))).text();
+      return /^router_live_subscriptions [1-9]/m.test(text);
     });
-    const { statuses } = await world.expectConsistent(orders, productId, 40, expect);
-    expect([...statuses.values()].every((status) => status === 'CONFIRMED')).toBe(true);
+    try {
+      const orders = await stream(productId, 16, 60, async (i) => {
+        if (i === 6) await world.redis.restart(1000);
+      });
+      const { statuses } = await world.expectConsistent(orders, productId, 40, expect);
+      expect([...statuses.values()].every((status) => status === 'CONFIRMED')).toBe(true);
+
+      const ids = new Set(orders.map((order) => order.id));
+      const heard = () =>
+        updates.results
+          .map((result) => (result.data?.myOrderUpdates as { order: { id: string; status: string } }).order)
+          .filter((order) => ids.has(order.id));
+      await waitFor(
+        'every CONFIRMED heard',
+        async () => heard().filter((order) => order.status === 'CONFIRMED').length === ids.size,
+        60_000,
+      );
+      await sleep(1000); // a duplicate would have come by now
+      for (const id of ids) {
+        expect(
+          heard()
+            .filter((order) => order.id === id)
+            .map((order) => order.status),
+        ).toEqual(['PENDING', 'AWAITING_PAYMENT', 'CONFIRMED']);
+      }
+      expect(updates.refused).toBeUndefined();
+    } finally {
+      await live.dispose();
+    }
   });
 
   it('the provider down for 10 s: the circuit opens, charges wait, then every order completes once', async () => {
