@@ -15,6 +15,7 @@
  * router's VmRSS with N sockets subscribed minus before them, over N. A variant
  * (BENCH_VARIANT_SUBSCRIBERS, default 1000, spread over BENCH_VARIANT_SELECTIONS, default 10,
  * selections; 0 subscribers skips it) shows the cost when follow-ups cannot all be shared.
+ * BENCH_CPU_PROF=<dir> makes every process write a CPU profile.
  * Writes bench/results/fanout.md; the router's log stays in .run/test-logs/saga-fanout/.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -59,6 +60,16 @@ const quantile = (sorted: ArrayLike<number>, q: number) =>
 const fmt = (ms: number) => (Number.isNaN(ms) ? '–' : ms.toFixed(0));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Polls `probe` every 100 ms until it holds; rejects after `timeoutMs`. */
+async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await probe().catch(() => false)) return;
+    await sleep(100);
+  }
+  throw new Error(`not within ${timeoutMs} ms`);
+}
+
 /** CPU time (user + system) a process has used, in ms, from /proc (Linux). */
 function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -81,6 +92,22 @@ function openFilesLimit(pid: number | 'self'): number {
     .find((candidate) => candidate.startsWith('Max open files'));
   const soft = line?.split(/\s{2,}/)[1];
   return soft === 'unlimited' ? Number.POSITIVE_INFINITY : Number(soft);
+}
+
+/** The machine's CPU time, busy and in all, from /proc/stat (every core). */
+function machineCpu() {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const values = ticks.map(Number);
+  const total = values.slice(0, 8).reduce((a, b) => a + b, 0); // user … steal; guest time is inside user
+  const idle = values[3]! + values[4]!; // idle, iowait
+  return {
+    total,
+    idle,
+    busyPercentSince(before: { total: number; idle: number }) {
+      const spent = total - before.total;
+      return spent > 0 ? ((spent - (idle - before.idle)) / spent) * 100 : Number.NaN;
+    },
+  };
 }
 
 /** Stream ids `<ms>-<seq>`, in order (the subscription's `cursor`). */
@@ -114,17 +141,25 @@ type Subscriber = {
   latest: number;
   lastCursor?: string;
   outOfOrder: number;
-  errors: number;
+  /** Updates that came with errors (or without data) while measuring: each of these events is also missing for it. */
+  errorUpdates: number;
   /** Close code and reason when the socket closed before the bench closed it. */
   lost?: string;
   closing: boolean;
 };
 
 /** What every subscriber of the round feeds while the round is measured. */
-type Tally = { measuring: boolean; samples: number[]; slowestPerEvent: Map<number, number>; notes: string[] };
+type Tally = {
+  measuring: boolean;
+  samples: number[];
+  slowestPerEvent: Map<number, number>;
+  /** What went wrong, each distinct message with how often. */
+  notes: Map<string, number>;
+};
 
+// Thousands of subscribers fail alike: each distinct message once, with its count.
 function note(tally: Tally, text: string) {
-  if (tally.notes.length < 10) tally.notes.push(text);
+  if (tally.notes.has(text) || tally.notes.size < 20) tally.notes.set(text, (tally.notes.get(text) ?? 0) + 1);
 }
 
 function openSubscriber(wsUrl: string, token: string, query: string, productId: string, tally: Tally): Subscriber {
@@ -140,7 +175,7 @@ function openSubscriber(wsUrl: string, token: string, query: string, productId: 
     received: [],
     latest: -1,
     outOfOrder: 0,
-    errors: 0,
+    errorUpdates: 0,
     closing: false,
     client: createClient({
       url: wsUrl,
@@ -167,7 +202,7 @@ function openSubscriber(wsUrl: string, token: string, query: string, productId: 
         const received = Date.now();
         const update = result.data?.stockChanged;
         if (!update || result.errors) {
-          subscriber.errors += 1;
+          if (tally.measuring) subscriber.errorUpdates += 1;
           note(tally, `update with errors: ${JSON.stringify(result.errors ?? result)}`);
           return;
         }
@@ -185,7 +220,7 @@ function openSubscriber(wsUrl: string, token: string, query: string, productId: 
       },
       error: (error) => {
         if (subscriber.closing) return;
-        subscriber.errors += 1;
+        subscriber.lost ??= `subscription error ${JSON.stringify(error)}`;
         note(tally, `subscription error: ${JSON.stringify(error)}`);
       },
       complete: () => {
@@ -201,15 +236,16 @@ type Result = {
   selections: number;
   opened: number;
   openSeconds: number;
-  restocks: number;
-  restockFailures: number;
+  /** Restocks that committed (the stock row's steps), acknowledged to the bench, refused by the router. */
+  committed: number;
+  acknowledged: number;
+  refused: number;
   deliveries: number;
   expectedDeliveries: number;
   missing: number;
   duplicates: number;
-  unexpected: number;
   outOfOrder: number;
-  errors: number;
+  errorUpdates: number;
   lost: number;
   p50: number;
   p95: number;
@@ -221,25 +257,39 @@ type Result = {
   rssBeforeKb: number;
   rssSubscribedKb: number;
   rssEndKb: number;
+  /** While restocks were offered. */
   routerCpuPercent: number;
+  machineCpuPercent: number;
+  /** The world's processes and this one, of all cores: the rest is Postgres, Redis and anything else. */
+  worldCpuPercent: number;
+  /** Over the whole measured part, drain included. */
   routerCpuMsPerDelivery: number;
-  clientCpuPercent: number;
+  clientCpuMsPerDelivery: number;
   followUpsPerEvent: number;
   notes: string[];
 };
 
+// BENCH_CPU_PROF=<dir>: every process writes a V8 CPU profile there when it stops (--cpu-prof).
+const profiling: Record<string, string> = process.env.BENCH_CPU_PROF
+  ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF}` }
+  : {};
+const loadAtStart = os.loadavg();
 const world = await startSagaWorld('fanout', {
   LOG_LEVEL: 'warn',
+  ...profiling,
   // Every subscriber is the one staff user, and each subscribe counts as a request of theirs.
   LIVE_MAX_CONNECTIONS_PER_CLIENT: '100000',
   RATE_LIMIT_STAFF: '1000000',
 });
 try {
   const routerPid = world.pids().get('router')!;
+  /** CPU ms of every process of the world and of this one. */
+  const worldCpu = () => [...world.pids().values()].reduce((sum, pid) => sum + cpuMs(pid), cpuMs(process.pid));
   const most = Math.max(...counts, variantSubscribers);
   for (const pid of ['self', routerPid] as const) {
     const limit = openFilesLimit(pid);
-    if (most + 1000 > limit) throw new Error(`${most} sockets need more than the ${limit} open files allowed (ulimit -n)`);
+    if (most + 1000 > limit)
+      throw new Error(`${most} sockets need more than the ${limit} open files allowed (ulimit -n)`);
   }
   const metricsUrl = world.routerUrl.replace(/\/graphql$/, '/metrics');
   const figure = async (name: string) => {
@@ -264,22 +314,31 @@ try {
         token,
       )
     ).restock.available;
+  const availableNow = async () => {
+    const { onHand, reserved } = await world.stock(productId);
+    return onHand - reserved;
+  };
+  /** The stock once it stopped moving (2 s without change, at most 30 s). */
+  async function settledAvailable(): Promise<number> {
+    let last = await availableNow();
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+      await sleep(2000);
+      const now = await availableNow();
+      if (now === last) return now;
+      last = now;
+    }
+    return last;
+  }
 
   async function round(subscribers: number, selections: number): Promise<Result> {
-    const tally: Tally = { measuring: false, samples: [], slowestPerEvent: new Map(), notes: [] };
+    const tally: Tally = { measuring: false, samples: [], slowestPerEvent: new Map(), notes: new Map() };
     const rssBeforeKb = rssKb(routerPid);
     const all: Subscriber[] = [];
     const openedAt = performance.now();
     try {
       for (let start = 0; start < subscribers; start += batchSize) {
         const batch = Array.from({ length: Math.min(batchSize, subscribers - start) }, (_, i) =>
-          openSubscriber(
-            wsUrl,
-            token,
-            subscriptionOf(PRODUCT_SELECTIONS[(start + i) % selections]!),
-            productId,
-            tally,
-          ),
+          openSubscriber(wsUrl, token, subscriptionOf(PRODUCT_SELECTIONS[(start + i) % selections]!), productId, tally),
         );
         all.push(...batch);
         const settled = await Promise.race([
@@ -298,7 +357,10 @@ try {
       const live = () => all.filter((s) => s.lost === undefined);
       let warmedUp = false;
       for (let attempt = 0; attempt < 10 && !warmedUp; attempt++) {
-        const available = await restock();
+        const available = await restock().catch((error) => {
+          note(tally, `warm-up restock failed: ${(error as Error).message}`);
+          return Number.POSITIVE_INFINITY;
+        });
         warmedUp = await waitUntil(async () => live().every((s) => s.latest >= available), 10_000).then(
           () => true,
           () => false,
@@ -310,11 +372,14 @@ try {
       const rssSubscribedKb = rssKb(routerPid);
 
       const offered = Math.round(rate * seconds);
-      const expected = new Set<number>();
-      let restockFailures = 0;
+      const availableBefore = await availableNow();
+      let acknowledged = 0;
+      let refused = 0;
       const followUpsBefore = await figure('router_live_follow_ups_total');
       const routerCpuBefore = cpuMs(routerPid);
       const clientCpuBefore = process.cpuUsage();
+      const machineBefore = machineCpu();
+      const worldCpuBefore = worldCpu();
       tally.measuring = true;
       const started = performance.now();
       const inFlight: Promise<void>[] = [];
@@ -323,22 +388,35 @@ try {
         if (wait > 0) await sleep(wait);
         inFlight.push(
           restock().then(
-            (available) => void expected.add(available),
+            () => {
+              acknowledged += 1;
+            },
             (error) => {
-              restockFailures += 1;
+              refused += 1;
               note(tally, `restock failed: ${(error as Error).message}`);
             },
           ),
         );
       }
+      // How busy the router and the machine were while updates were offered (the drain below is mostly idle).
+      const offeredMs = performance.now() - started;
+      const routerBusy = cpuMs(routerPid) - routerCpuBefore;
+      const machineBusy = machineCpu();
+      const worldBusy = worldCpu() - worldCpuBefore;
       await Promise.all(inFlight);
-      await waitUntil(async () => listening.every((s) => s.lost || s.received.length >= expected.size), DRAIN_MS).catch(
-        () => note(tally, `not every subscriber received every update within ${DRAIN_MS / 1000} s of the last restock`),
+      // A restock the router gave up on (timeout) may still have committed in inventory, and its
+      // update must be delivered like any other: the events are the stock row's steps, one unit each.
+      const availableAfter = await settledAvailable();
+      const expected = Array.from({ length: availableAfter - availableBefore }, (_, i) => availableBefore + 1 + i);
+      await waitUntil(
+        async () => listening.every((s) => s.lost || s.received.length + s.errorUpdates >= expected.length),
+        DRAIN_MS,
+      ).catch(() =>
+        note(tally, `not every subscriber received every update within ${DRAIN_MS / 1000} s of the last restock`),
       );
       // A moment more, so a late duplicate is counted too.
       await sleep(500);
       tally.measuring = false;
-      const elapsedMs = performance.now() - started;
       const routerCpu = cpuMs(routerPid) - routerCpuBefore;
       const clientCpu = process.cpuUsage(clientCpuBefore);
       const followUps = (await figure('router_live_follow_ups_total')) - followUpsBefore;
@@ -352,9 +430,10 @@ try {
         const unique = new Set(subscriber.received);
         deliveries += subscriber.received.length;
         duplicates += subscriber.received.length - unique.size;
-        for (const available of unique) if (!expected.has(available)) unexpected += 1;
+        for (const available of unique) if (available <= availableBefore || available > availableAfter) unexpected += 1;
         for (const available of expected) if (!unique.has(available)) missing += 1;
       }
+      if (unexpected > 0) note(tally, `${unexpected} deliveries of updates outside the measured restocks`);
       const samples = Float64Array.from(tally.samples).sort();
       const lasts = Float64Array.from(tally.slowestPerEvent.values()).sort();
       return {
@@ -362,15 +441,15 @@ try {
         selections,
         opened: listening.length,
         openSeconds,
-        restocks: expected.size,
-        restockFailures,
+        committed: expected.length,
+        acknowledged,
+        refused,
         deliveries,
-        expectedDeliveries: listening.length * expected.size,
+        expectedDeliveries: listening.length * expected.length,
         missing,
         duplicates,
-        unexpected,
         outOfOrder: all.reduce((sum, s) => sum + s.outOfOrder, 0),
-        errors: all.reduce((sum, s) => sum + s.errors, 0),
+        errorUpdates: all.reduce((sum, s) => sum + s.errorUpdates, 0),
         lost: all.filter((s) => s.lost !== undefined).length,
         p50: quantile(samples, 0.5),
         p95: quantile(samples, 0.95),
@@ -381,11 +460,13 @@ try {
         rssBeforeKb,
         rssSubscribedKb,
         rssEndKb,
-        routerCpuPercent: (routerCpu / elapsedMs) * 100,
+        routerCpuPercent: (routerBusy / offeredMs) * 100,
+        machineCpuPercent: machineBusy.busyPercentSince(machineBefore),
+        worldCpuPercent: (worldBusy / offeredMs / os.availableParallelism()) * 100,
         routerCpuMsPerDelivery: routerCpu / Math.max(1, deliveries),
-        clientCpuPercent: ((clientCpu.user + clientCpu.system) / 1000 / elapsedMs) * 100,
-        followUpsPerEvent: followUps / Math.max(1, expected.size),
-        notes: tally.notes,
+        clientCpuMsPerDelivery: (clientCpu.user + clientCpu.system) / 1000 / Math.max(1, deliveries),
+        followUpsPerEvent: followUps / Math.max(1, expected.length),
+        notes: [...tally.notes].map(([text, times]) => (times > 1 ? `${times} × ${text}` : text)),
       };
     } finally {
       // Closed between rounds, and the router given time to let them go, so each round starts bare.
@@ -399,18 +480,20 @@ try {
     }
   }
 
+  // Smallest first, the variant beside its own N: a round that overloads the system (its backlog,
+  // its heap) would spoil the figures of every round after it.
   const plan: Array<[number, number]> = [
     ...(counts.includes(1) ? [] : [[1, 1] as [number, number]]),
     ...counts.map((n): [number, number] => [n, 1]),
     ...(variantSubscribers > 0 ? [[variantSubscribers, variantSelections] as [number, number]] : []),
-  ];
+  ].sort(([aN, aS], [bN, bS]) => aN - bN || aS - bS);
   const results: Result[] = [];
   for (const [subscribers, selections] of plan) {
     const r = await round(subscribers, selections);
     results.push(r);
     console.log(
       `${subscribers} subscribers, ${selections} selection(s): ${r.deliveries}/${r.expectedDeliveries} delivered ` +
-        `(missing ${r.missing}, duplicate ${r.duplicates}, out of order ${r.outOfOrder}, errors ${r.errors}, lost sockets ${r.lost}); ` +
+        `(missing ${r.missing}, duplicate ${r.duplicates}, out of order ${r.outOfOrder}, with errors ${r.errorUpdates}, lost sockets ${r.lost}); ` +
         `commit→client p50 ${fmt(r.p50)} p95 ${fmt(r.p95)} p99 ${fmt(r.p99)} max ${fmt(r.max)} ms; ` +
         `router +${((r.rssSubscribedKb - r.rssBeforeKb) / 1024).toFixed(1)} MB subscribed, ` +
         `CPU ${r.routerCpuPercent.toFixed(0)} %, ${r.routerCpuMsPerDelivery.toFixed(3)} ms per delivery`,
@@ -421,21 +504,23 @@ try {
   const baseline = results.find((r) => r.subscribers === 1 && r.selections === 1)!;
   const ratio = (r: Result) => (r.p99 / baseline.p99).toFixed(1);
   const mb = (kb: number) => (kb / 1024).toFixed(0);
-  const perConnectionKb = (r: Result) => ((r.rssSubscribedKb - r.rssBeforeKb) / Math.max(1, r.opened)).toFixed(1);
+  // Below a hundred sockets the heap's own growth outweighs them.
+  const perConnectionKb = (r: Result) =>
+    r.opened < 100 ? '–' : ((r.rssSubscribedKb - r.rssBeforeKb) / r.opened).toFixed(1);
   const latencyTable = [
-    '| subscribers | selections | restocks (failed) | delivered / expected | missing | duplicate | out of order | errors | lost sockets | p50 ms | p95 ms | p99 ms | max ms | until the last subscriber: p50 / max ms | p99 ÷ p99 at 1 |',
+    '| subscribers | selections | restocks committed (acknowledged / refused) | delivered / expected | missing | duplicate | out of order | with errors | lost sockets | p50 ms | p95 ms | p99 ms | max ms | until the last subscriber: p50 / max ms | p99 ÷ p99 at 1 |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map(
       (r) =>
-        `| ${r.subscribers} | ${r.selections} | ${r.restocks} (${r.restockFailures}) | ${r.deliveries} / ${r.expectedDeliveries} | ${r.missing} | ${r.duplicates} | ${r.outOfOrder} | ${r.errors} | ${r.lost} | ${fmt(r.p50)} | ${fmt(r.p95)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${fmt(r.lastP50)} / ${fmt(r.lastMax)} | ${ratio(r)} |`,
+        `| ${r.subscribers} | ${r.selections} | ${r.committed} (${r.acknowledged} / ${r.refused}) | ${r.deliveries} / ${r.expectedDeliveries} | ${r.missing} | ${r.duplicates} | ${r.outOfOrder} | ${r.errorUpdates} | ${r.lost} | ${fmt(r.p50)} | ${fmt(r.p95)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${fmt(r.lastP50)} / ${fmt(r.lastMax)} | ${ratio(r)} |`,
     ),
   ];
   const costTable = [
-    '| subscribers | selections | open + warm-up s | router RSS before / subscribed / end MB | RSS per connection kB | follow-ups per update | router CPU % | router CPU ms per delivery | bench client CPU % |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| subscribers | selections | open + warm-up s | router RSS before / subscribed / end MB | RSS per connection kB | follow-ups per update | router CPU % | machine CPU % (of it: world and bench) | router CPU ms per delivery | bench client CPU ms per delivery |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map(
       (r) =>
-        `| ${r.subscribers} | ${r.selections} | ${r.openSeconds.toFixed(1)} | ${mb(r.rssBeforeKb)} / ${mb(r.rssSubscribedKb)} / ${mb(r.rssEndKb)} | ${perConnectionKb(r)} | ${r.followUpsPerEvent.toFixed(1)} | ${r.routerCpuPercent.toFixed(0)} | ${r.routerCpuMsPerDelivery.toFixed(3)} | ${r.clientCpuPercent.toFixed(0)} |`,
+        `| ${r.subscribers} | ${r.selections} | ${r.openSeconds.toFixed(1)} | ${mb(r.rssBeforeKb)} / ${mb(r.rssSubscribedKb)} / ${mb(r.rssEndKb)} | ${perConnectionKb(r)} | ${r.followUpsPerEvent.toFixed(1)} | ${r.routerCpuPercent.toFixed(0)} | ${r.machineCpuPercent.toFixed(0)} (${r.worldCpuPercent.toFixed(0)}) | ${r.routerCpuMsPerDelivery.toFixed(3)} | ${r.clientCpuMsPerDelivery.toFixed(3)} |`,
     ),
   ];
   const notes = results.flatMap((r) => r.notes.map((line) => `- ${r.subscribers} × ${r.selections}: ${line}`));
@@ -444,7 +529,7 @@ try {
 
 Command: \`POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres BENCH_SECONDS=${seconds} BENCH_RATE=${rate} BENCH_SUBSCRIBERS=${counts.join(',')} BENCH_VARIANT_SUBSCRIBERS=${variantSubscribers} BENCH_VARIANT_SELECTIONS=${variantSelections} pnpm exec tsx bench/fanout.ts\`
 on ${cpu.length} × ${cpu[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type().toLowerCase()} ${os.release()}, Node ${process.version}, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC;
-load average at the end ${os
+load average at the start ${loadAtStart.map((l) => l.toFixed(1)).join(' / ')}, at the end ${os
     .loadavg()
     .map((l) => l.toFixed(1))
     .join(' / ')}. Target: p99 < 250 ms at 1,000 subscribers.
@@ -452,31 +537,25 @@ Path: staff \`restock\` (router → inventory: stock row and outbox in one trans
 relay → its Redis live stream → the router's one XREAD → one follow-up query per update and distinct
 selection (catalog and inventory, through the gateway) → N graphql-ws sockets → this process.
 Each round: N sockets on one router, opened ${batchSize} at a time, all subscribed to
-\`stockChanged(productId:)\` of one product, then ${rate} restocks/s for ${seconds} s. Latency: the update's \`at\`
-(occurredAt, stamped in inventory's transaction) to the client's \`next\`, one sample per delivery.
+\`stockChanged(productId:)\` of one product, then ${rate} restocks/s of one unit for ${seconds} s. Latency: the update's \`at\`
+(occurredAt, stamped in inventory's transaction) to the client's \`next\`, one sample per delivery with data.
+Expected: every committed restock (the stock row's steps, also those the router gave up on) once to
+every subscriber, in cursor order; an update that came with errors counts as missing too.
 Baseline: one subscriber, same run. Memory: the router's VmRSS once every socket is subscribed and
-warmed up, minus before the round's first socket.
+warmed up, minus before the round's first socket, over N.
 
 ${latencyTable.join('\n')}
 
-Cost, by round (CPU over the measured part: the restocks and until every update was delivered;
-the bench client is the one process holding all N sockets, on the same machine):
+Cost, by round. CPU % (of one core for the router, of all cores for the machine; the rest of the
+machine's is Postgres, Redis and anything else running) while restocks were offered; CPU ms per
+delivery over the whole measured part (restocks, then until every update was delivered or ${DRAIN_MS / 1000} s
+passed). The bench client is the one process holding all N sockets, on the same machine:
 
 ${costTable.join('\n')}
-${notes.length > 0 ? `\nWhat the bench noted (first ten per round):\n\n${notes.join('\n')}\n` : ''}`;
+${notes.length > 0 ? `\nWhat the bench noted (each distinct message, how often):\n\n${notes.join('\n')}\n` : ''}`;
   writeFileSync(path.join(import.meta.dirname, 'results/fanout.md'), report);
   console.log(report);
   console.log(`router log: ${path.join(ROOT, '.run/test-logs/saga-fanout/router.log')}`);
 } finally {
   await world.stop();
-}
-
-/** Polls `probe` every 100 ms until it holds; rejects after `timeoutMs`. */
-async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe().catch(() => false)) return;
-    await sleep(100);
-  }
-  throw new Error(`not within ${timeoutMs} ms`);
 }
