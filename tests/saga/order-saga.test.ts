@@ -254,7 +254,7 @@ describe('the order saga under faults', { timeout: 600_000 }, () => {
       const ids = new Set(orders.map((order) => order.id));
       const heard = () =>
         updates.results
-          .map((result) => (result.data?.myOrderUpdates as { order: { id: string; status: string } }).order)
+          .map((result) => (result.data!.myOrderUpdates as { order: { id: string; status: string } }).order)
           .filter((order) => ids.has(order.id));
       await waitFor(
         'every CONFIRMED heard',
