@@ -156,6 +156,18 @@ export const orderRefundRequested = defineEvent({
   aggregateId: (data) => data.orderId,
 });
 
+/**
+ * The provider refused a refund for good: the order stays CONFIRMED with no refund pending, and
+ * staff may ask again. Nobody consumes it from a queue: it is for the order's live subscribers.
+ */
+export const orderRefundFailed = defineEvent({
+  type: 'orders.order.refund-failed',
+  source: 'orders',
+  schemaVersion: 1,
+  data: z.object({ orderId, customerId: id, reason: z.string().min(1) }),
+  aggregateId: (data) => data.orderId,
+});
+
 /** The money is back (REFUNDED): inventory takes the goods back into stock; the customer is told. */
 export const orderRefunded = defineEvent({
   type: 'orders.order.refunded',

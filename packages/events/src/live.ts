@@ -43,6 +43,7 @@ const ORDER_SNAPSHOTS = {
   'orders.order.cancelled': { status: 'CANCELLED', refundPending: false },
   'orders.order.refund-requested': { status: 'CONFIRMED', refundPending: true },
   'orders.order.refunded': { status: 'REFUNDED', refundPending: false },
+  'orders.order.refund-failed': { status: 'CONFIRMED', refundPending: false },
 } as const;
 
 const base = (event: CommerceEvent) => ({ eventId: event.id, type: event.type, occurredAt: event.occurredAt });
@@ -57,6 +58,7 @@ export function liveUpdateOf(event: CommerceEvent): LiveUpdate | undefined {
     case 'orders.order.cancelled':
     case 'orders.order.refund-requested':
     case 'orders.order.refunded':
+    case 'orders.order.refund-failed':
       return {
         ...base(event),
         entity: 'Order',

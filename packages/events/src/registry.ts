@@ -9,6 +9,7 @@ import {
   orderPaymentRequested,
   orderPlaced,
   orderRefunded,
+  orderRefundFailed,
   orderRefundRequested,
   orderRejected,
   orderStepDeadline,
@@ -39,6 +40,7 @@ export const eventDefinitions = {
   [orderCancelled.type]: orderCancelled,
   [orderRefundRequested.type]: orderRefundRequested,
   [orderRefunded.type]: orderRefunded,
+  [orderRefundFailed.type]: orderRefundFailed,
   [orderStepDeadline.type]: orderStepDeadline,
   [stockReserved.type]: stockReserved,
   [stockRejected.type]: stockRejected,
@@ -105,6 +107,8 @@ export const eventSubscribers: { readonly [T in EventType]: readonly UnitName[] 
   'orders.order.cancelled': ['inventory', 'payments', 'notifications'],
   'orders.order.refund-requested': ['payments'],
   'orders.order.refunded': ['inventory', 'notifications'],
+  // For the live stream only: the order's subscribers see the refund pending no more.
+  'orders.order.refund-failed': [],
   // A timer orders sets for itself (delivered when due).
   'orders.order.step-deadline': ['orders'],
   'inventory.reservation.reserved': ['orders'],

@@ -55,6 +55,11 @@ export function startLiveStreams(options: {
   const lastIds = new Map<LiveUnit, string>();
   let stopped = false;
   let started = false;
+  let positioned: () => void = () => {};
+  /** Resolves once the reader knows where each stream ends: from then on it misses nothing. */
+  const ready = new Promise<void>((resolve) => {
+    positioned = resolve;
+  });
 
   // On the connection that fails fast: with Redis down the router still starts, and reads once it is back.
   async function startingPoints() {
@@ -68,7 +73,10 @@ export function startLiveStreams(options: {
     let failing = false;
     while (!stopped) {
       try {
-        if (lastIds.size < liveUnits.length) await startingPoints();
+        if (lastIds.size < liveUnits.length) {
+          await startingPoints();
+          positioned();
+        }
         const ids = liveUnits.map((unit) => lastIds.get(unit)!);
         const reply = (await reader.xread('COUNT', READ_COUNT, 'BLOCK', BLOCK_MS, 'STREAMS', ...keys, ...ids)) as Array<
           [string, Array<[string, string[]]>]
@@ -100,6 +108,7 @@ export function startLiveStreams(options: {
       started = true;
       void loop();
     },
+    ready,
     listen(unit: LiveUnit, listener: LiveListener): () => void {
       listeners.get(unit)!.add(listener);
       return () => listeners.get(unit)!.delete(listener);

@@ -368,6 +368,9 @@ export function startLiveServer(options: LiveServerOptions) {
       subscribe: async (args) => {
         const { subscriber, after } = args.contextValue as Extract<SubscribeArgs, { subscriber: unknown }>;
         const unit = subscriber.prepared.field.unit;
+        // Just after the router started, the reader may not know yet where the streams end: a
+        // subscription waits for it (a second at most, when Redis is away), so it misses nothing.
+        await Promise.race([streams.ready, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
         if (after) subscriber.holdLive(after);
         subscriber.onRelease(streams.listen(unit, subscriber));
         // Counted once it hears the stream: a client (or test) seeing the gauge rise is subscribed.

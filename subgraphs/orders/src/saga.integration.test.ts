@@ -329,7 +329,7 @@ describe('refunds', () => {
     expect(await codeOf(refundOrder(db, staffId, order.id, 'again'))).toMatchObject({ code: 'CONFLICT' });
   });
 
-  it('a refund the provider refused: REFUND_FAILED, still CONFIRMED, and staff may ask again', async () => {
+  it("a refund the provider refused: REFUND_FAILED, still CONFIRMED, told to the order's live subscribers, and staff may ask again", async () => {
     const order = await confirmedOrder();
     await refundOrder(db, staffId, order.id, 'Late delivery');
     await delivery.deliver(
@@ -342,6 +342,8 @@ describe('refunds', () => {
     );
     expect(await findOrder(db, order.id)).toMatchObject({ status: 'CONFIRMED', refundPending: false });
     expect(await stepsOf(order.id)).toContain('REFUND_FAILED');
+    const failed = (await outboxOf(order.id)).filter((e) => e.type === 'orders.order.refund-failed');
+    expect(failed).toMatchObject([{ data: { orderId: order.id, reason: 'card closed' } }]);
     expect((await refundOrder(db, staffId, order.id, 'Late delivery, again')).refundPending).toBe(true);
   });
 

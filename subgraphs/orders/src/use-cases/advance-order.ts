@@ -11,6 +11,7 @@ import {
   orderConfirmed,
   orderPaymentRequested,
   orderRefunded,
+  orderRefundFailed,
   orderRejected,
   orderStepDeadline,
 } from '@commerce/events';
@@ -180,4 +181,12 @@ export const completeRefund = (deps: SagaDeps, tx: Tx, event: EventOf<'payments.
 
 /** payments.refund.failed: noted; the order stays CONFIRMED and may be refunded again. */
 export const recordRefundFailure = (deps: SagaDeps, tx: Tx, event: EventOf<'payments.refund.failed'>) =>
-  advance(deps, tx, event, (order) => onRefundFailed(order, event.data.reason));
+  advance(
+    deps,
+    tx,
+    event,
+    (order) => onRefundFailed(order, event.data.reason),
+    (order) => [
+      orderRefundFailed.create({ orderId: order.id, customerId: order.customerId, reason: event.data.reason }),
+    ],
+  );
