@@ -281,6 +281,7 @@ export async function startRouter(config: RouterConfig) {
     settings: {
       windowSeconds: config.LIVE_WINDOW_SECONDS,
       maxConnectionsPerClient: config.LIVE_MAX_CONNECTIONS_PER_CLIENT,
+      maxSubscriptionsPerConnection: config.LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION,
       maxBuffered: config.LIVE_MAX_BUFFERED_UPDATES,
       keepAliveMs: config.LIVE_KEEPALIVE_MS,
       maxMessageBytes: config.MAX_BODY_BYTES,

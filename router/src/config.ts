@@ -80,6 +80,8 @@ const liveSettings = {
   LIVE_WINDOW_SECONDS: liveWindowSeconds,
   /** WebSocket connections one client (user, partner, or anonymous address) may hold at once. */
   LIVE_MAX_CONNECTIONS_PER_CLIENT: positive(50),
+  /** Subscriptions one WebSocket connection may hold at once. */
+  LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION: positive(100),
   /** Updates waiting for a client that reads too slowly before its socket is closed. */
   LIVE_MAX_BUFFERED_UPDATES: positive(200),
   /** WebSocket ping interval; a client missing a pong for as long is dropped. */

@@ -149,6 +149,30 @@ describe('the WebSocket endpoint', { timeout: 60_000 }, () => {
     expect(sockets.every((socket) => socket.closed.length === 0)).toBe(true);
   });
 
+  it('a socket may hold only so many subscriptions: the next is refused until one completes', async () => {
+    const few = await startTestRouter(env, {
+      LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION: '2',
+      RATE_LIMIT_OPS_PAGES: '100000',
+    });
+    routers.push(few);
+    const client = open(few.url, ada.headers);
+    const [first] = [
+      client.subscribe('subscription { myOrderUpdates { cursor } }'),
+      client.subscribe('subscription { notificationAdded { cursor } }'),
+    ];
+    await untilSubscribed(few.url, 2);
+    const third = client.subscribe('subscription { myOrderUpdates { cursor } }');
+    expect(await untilRefused(third)).toEqual(['BAD_REQUEST']);
+    expect(third.refused![0]!.message).toBe(
+      'Too many subscriptions on this socket: 2 are allowed; complete one first.',
+    );
+    first!.stop();
+    await waitFor('one released', async () => (await routerFigure(few.url, 'router_live_subscriptions')) === 1);
+    client.subscribe('subscription { myOrderUpdates { cursor } }');
+    await untilSubscribed(few.url, 2);
+    expect(client.closed).toEqual([]);
+  });
+
   it('a client that stops reading is closed with 4008 and a reason once its updates pile up; a reading client on the same router gets every update', async () => {
     const small = await startTestRouter(env, {
       LIVE_MAX_BUFFERED_UPDATES: '3',

@@ -36,6 +36,8 @@ export type LiveServerSettings = {
   windowSeconds: number;
   /** Sockets one client (user, partner, or anonymous address) may hold at once. */
   maxConnectionsPerClient: number;
+  /** Subscriptions one socket may hold at once. */
+  maxSubscriptionsPerConnection: number;
   /** Updates waiting for one subscription before its client is closed as too slow. */
   maxBuffered: number;
   /** WebSocket ping interval; a client that misses a pong for as long is dropped. */
@@ -66,7 +68,10 @@ export type LiveServerOptions = {
 type Connection = {
   connected?: Connected;
   expired: boolean;
+  /** Every subscription of the socket (bounded by maxSubscriptionsPerConnection). */
   subscribers: Set<LiveSubscriber>;
+  /** Those running with the connection's own credentials: they end when its token expires. */
+  onConnectionToken: Set<LiveSubscriber>;
   expiry?: NodeJS.Timeout;
   counted?: string;
 };
@@ -226,7 +231,7 @@ export function startLiveServer(options: LiveServerOptions) {
 
   function expire(connection: Connection) {
     connection.expired = true;
-    for (const subscriber of connection.subscribers) {
+    for (const subscriber of connection.onConnectionToken) {
       subscriber.finish({ data: null, errors: [{ message: EXPIRED, extensions: { code: 'UNAUTHENTICATED' } }] });
     }
   }
@@ -235,7 +240,7 @@ export function startLiveServer(options: LiveServerOptions) {
     {
       connectionInitWaitTimeout: 5000,
       onConnect: async (ctx) => {
-        const connection: Connection = { expired: false, subscribers: new Set() };
+        const connection: Connection = { expired: false, subscribers: new Set(), onConnectionToken: new Set() };
         connections.set(ctx, connection);
         let connected: Connected;
         try {
@@ -287,6 +292,14 @@ export function startLiveServer(options: LiveServerOptions) {
             ? await options.authenticate(headers, ctx.extra.request)
             : connection.connected;
           if (!ownCredentials && connection.expired) return [liveError('UNAUTHENTICATED', EXPIRED)];
+          if (connection.subscribers.size >= settings.maxSubscriptionsPerConnection) {
+            return [
+              liveError(
+                'BAD_REQUEST',
+                `Too many subscriptions on this socket: ${settings.maxSubscriptionsPerConnection} are allowed; complete one first.`,
+              ),
+            ];
+          }
           await options.rateLimiter.admit(connected.client);
           const document = documentOf(payload as typeof payload & Record<string, unknown>, connected.identity);
           if (document instanceof graphql.GraphQLError) return [document];
@@ -352,9 +365,11 @@ export function startLiveServer(options: LiveServerOptions) {
               subscriber.onRelease(() => clearTimeout(expiry));
             }
           } else {
-            connection.subscribers.add(subscriber);
-            subscriber.onRelease(() => connection.subscribers.delete(subscriber));
+            connection.onConnectionToken.add(subscriber);
+            subscriber.onRelease(() => connection.onConnectionToken.delete(subscriber));
           }
+          connection.subscribers.add(subscriber);
+          subscriber.onRelease(() => connection.subscribers.delete(subscriber));
           return {
             schema,
             document: parsed,
