@@ -55,9 +55,10 @@ export type PreparedSubscription = {
   followUpKey: string;
 };
 
+/** A checked operation, with the document parsed once (graphql-ws is handed it as it is). */
 export type Prepared =
-  | { kind: 'subscription'; subscription: PreparedSubscription }
-  | { kind: 'single'; operation: OperationDefinitionNode }
+  | { kind: 'subscription'; document: DocumentNode; subscription: PreparedSubscription }
+  | { kind: 'single'; document: DocumentNode; operation: OperationDefinitionNode }
   | { kind: 'refused'; errors: GraphQLError[] };
 
 const refused = (...errors: GraphQLError[]): Prepared => ({ kind: 'refused', errors });
@@ -212,7 +213,7 @@ export function prepareOperation(
       ),
     );
   }
-  if (operation.operation !== 'subscription') return { kind: 'single', operation };
+  if (operation.operation !== 'subscription') return { kind: 'single', document, operation };
 
   const fragments = fragmentsOf(document);
   const rawVariables = request.variables ?? {};
@@ -285,6 +286,7 @@ export function prepareOperation(
   const followUp = followUpQuery(followUpSelections, operation, fragments, rawVariables);
   return {
     kind: 'subscription',
+    document,
     subscription: {
       field: live,
       fieldName,

@@ -311,7 +311,7 @@ export function startLiveServer(options: LiveServerOptions) {
             { schema, limits: options.limits, requirements: options.requirements, identity: connected.identity },
           );
           if (prepared.kind === 'refused') return prepared.errors;
-          const parsed = graphql.parse(document.query);
+          const parsed = prepared.document;
           const operationName = payload.operationName ?? undefined;
           if (prepared.kind === 'single') {
             const single: SingleRequest = {
