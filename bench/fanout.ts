@@ -23,8 +23,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { compareIds } from '../router/src/subscriptions/live-streams.ts';
 import { ROOT } from '../scripts/lib/system.ts';
+import { waitFor } from '../tests/messaging/support.ts';
 import { startSagaWorld } from '../tests/saga/world.ts';
+import { cpuMs, fmt, profilingEnv, quantile } from './support.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 const rate = Number(process.env.BENCH_RATE ?? 10);
@@ -55,27 +58,7 @@ if (variantSelections > PRODUCT_SELECTIONS.length) {
 const subscriptionOf = (productFields: string) =>
   `subscription($productId: ID!) { stockChanged(productId: $productId) { cursor at stock { available } product { ${productFields} } } }`;
 
-const quantile = (sorted: ArrayLike<number>, q: number) =>
-  sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-const fmt = (ms: number) => (Number.isNaN(ms) ? '–' : ms.toFixed(0));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `probe` every 100 ms until it holds; rejects after `timeoutMs`. */
-async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe().catch(() => false)) return;
-    await sleep(100);
-  }
-  throw new Error(`not within ${timeoutMs} ms`);
-}
-
-/** CPU time (user + system) a process has used, in ms, from /proc (Linux). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
-  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
-}
 
 /** Resident memory of a process, in kB (VmRSS from /proc). */
 function rssKb(pid: number): number {
@@ -108,13 +91,6 @@ function machineCpu() {
       return spent > 0 ? ((spent - (idle - before.idle)) / spent) * 100 : Number.NaN;
     },
   };
-}
-
-/** Stream ids `<ms>-<seq>`, in order (the subscription's `cursor`). */
-function compareCursors(a: string, b: string): number {
-  const [aMs = 0, aSeq = 0] = a.split('-').map(Number);
-  const [bMs = 0, bSeq = 0] = b.split('-').map(Number);
-  return aMs === bMs ? aSeq - bSeq : aMs - bMs;
 }
 
 async function post<Data>(url: string, query: string, variables: Record<string, unknown>, token?: string) {
@@ -206,7 +182,7 @@ function openSubscriber(wsUrl: string, token: string, query: string, productId: 
           note(tally, `update with errors: ${JSON.stringify(result.errors ?? result)}`);
           return;
         }
-        if (subscriber.lastCursor !== undefined && compareCursors(update.cursor, subscriber.lastCursor) <= 0) {
+        if (subscriber.lastCursor !== undefined && compareIds(update.cursor, subscriber.lastCursor) <= 0) {
           subscriber.outOfOrder += 1;
         }
         subscriber.lastCursor = update.cursor;
@@ -269,10 +245,7 @@ type Result = {
   notes: string[];
 };
 
-// BENCH_CPU_PROF=<dir>: every process writes a V8 CPU profile there when it stops (--cpu-prof).
-const profiling: Record<string, string> = process.env.BENCH_CPU_PROF
-  ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF}` }
-  : {};
+const profiling = profilingEnv();
 const loadAtStart = os.loadavg();
 const world = await startSagaWorld('fanout', {
   LOG_LEVEL: 'warn',
@@ -351,9 +324,11 @@ try {
         }
       }
       // The gauge says the router has them all; the warm-up says each of them hears the stream.
-      await waitUntil(async () => (await figure('router_live_subscriptions')) >= subscribers, 60_000).catch(() =>
-        note(tally, 'router_live_subscriptions did not reach the number of subscribers within 60 s'),
-      );
+      await waitFor(
+        'every subscription',
+        async () => (await figure('router_live_subscriptions')) >= subscribers,
+        60_000,
+      ).catch(() => note(tally, 'router_live_subscriptions did not reach the number of subscribers within 60 s'));
       const live = () => all.filter((s) => s.lost === undefined);
       let warmedUp = false;
       for (let attempt = 0; attempt < 10 && !warmedUp; attempt++) {
@@ -361,7 +336,11 @@ try {
           note(tally, `warm-up restock failed: ${(error as Error).message}`);
           return Number.POSITIVE_INFINITY;
         });
-        warmedUp = await waitUntil(async () => live().every((s) => s.latest >= available), 10_000).then(
+        warmedUp = await waitFor(
+          'the warm-up update',
+          async () => live().every((s) => s.latest >= available),
+          10_000,
+        ).then(
           () => true,
           () => false,
         );
@@ -408,7 +387,8 @@ try {
       // update must be delivered like any other: the events are the stock row's steps, one unit each.
       const availableAfter = await settledAvailable();
       const expected = Array.from({ length: availableAfter - availableBefore }, (_, i) => availableBefore + 1 + i);
-      await waitUntil(
+      await waitFor(
+        'every update delivered',
         async () => listening.every((s) => s.lost || s.received.length + s.errorUpdates >= expected.length),
         DRAIN_MS,
       ).catch(() =>
@@ -473,8 +453,8 @@ try {
       tally.measuring = false;
       for (const subscriber of all) subscriber.closing = true;
       await Promise.all(all.map((s) => s.client.dispose()));
-      await waitUntil(async () => (await figure('router_live_connections')) === 0, 30_000).catch(() =>
-        console.warn('the router still counted live connections 30 s after the bench closed them'),
+      await waitFor('connections released', async () => (await figure('router_live_connections')) === 0, 30_000).catch(
+        () => console.warn('the router still counted live connections 30 s after the bench closed them'),
       );
       await sleep(3000);
     }

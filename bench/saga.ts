@@ -12,25 +12,15 @@
  * same run: the placeOrder round trip itself (the synchronous part, as the client sees it).
  * Writes bench/results/saga.md.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startSagaWorld } from '../tests/saga/world.ts';
+import { cpuMs, fmt, profilingEnv, quantile } from './support.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 30);
 const rates = (process.env.BENCH_RATES ?? '20,50,100').split(',').map(Number);
 const providerLatencyMs = Number(process.env.BENCH_PROVIDER_LATENCY_MS ?? 20);
-
-const quantile = (sorted: readonly number[], q: number) =>
-  sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-const fmt = (ms: number) => (Number.isNaN(ms) ? '–' : ms.toFixed(0));
-
-/** CPU time (user + system) a process has used, in ms, from /proc (Linux). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
-  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
-}
 
 type Result = {
   rate: number;
@@ -52,11 +42,7 @@ type Result = {
   cpuPerOrder: Record<string, number>;
 };
 
-// BENCH_CPU_PROF=<dir>: every process writes a V8 CPU profile there when it stops (--cpu-prof).
-const profiling: Record<string, string> = process.env.BENCH_CPU_PROF
-  ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF}` }
-  : {};
-const world = await startSagaWorld('bench', { LOG_LEVEL: 'warn', ...profiling });
+const world = await startSagaWorld('bench', { LOG_LEVEL: 'warn', ...profilingEnv() });
 try {
   await world.provider({ mode: 'ok', latencyMs: providerLatencyMs, errorRate: 0 });
   // BENCH_PRODUCTS (default 1): orders spread over that many products, round robin. One product is

@@ -46,26 +46,24 @@ const ORDER_SNAPSHOTS = {
   'orders.order.refund-failed': { status: 'CONFIRMED', refundPending: false },
 } as const;
 
+type OrderStatusEvent = Extract<CommerceEvent, { type: keyof typeof ORDER_SNAPSHOTS }>;
+const changesOrderStatus = (event: CommerceEvent): event is OrderStatusEvent =>
+  Object.hasOwn(ORDER_SNAPSHOTS, event.type);
+
 const base = (event: CommerceEvent) => ({ eventId: event.id, type: event.type, occurredAt: event.occurredAt });
 
 /** The live update an event makes, or undefined for an event subscribers do not hear of. */
 export function liveUpdateOf(event: CommerceEvent): LiveUpdate | undefined {
+  if (changesOrderStatus(event)) {
+    return {
+      ...base(event),
+      entity: 'Order',
+      key: event.data.orderId,
+      owner: event.data.customerId,
+      snapshot: { ...ORDER_SNAPSHOTS[event.type] },
+    };
+  }
   switch (event.type) {
-    case 'orders.order.placed':
-    case 'orders.order.payment-requested':
-    case 'orders.order.confirmed':
-    case 'orders.order.rejected':
-    case 'orders.order.cancelled':
-    case 'orders.order.refund-requested':
-    case 'orders.order.refunded':
-    case 'orders.order.refund-failed':
-      return {
-        ...base(event),
-        entity: 'Order',
-        key: event.data.orderId,
-        owner: event.data.customerId,
-        snapshot: { ...ORDER_SNAPSHOTS[event.type] },
-      };
     case 'notifications.notification.added':
       return {
         ...base(event),

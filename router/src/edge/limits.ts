@@ -206,7 +206,8 @@ export type DocumentLimits = OperationLimits & { maxTokens: number };
 // graphql 16 writes "Document contains more that N tokens"; a later version may fix the spelling.
 const TOO_MANY_TOKENS = /Document contains more (?:than|that) \d+ tokens/;
 
-function fragmentsOf(document: DocumentNode): Record<string, FragmentDefinitionNode> {
+/** A document's fragments by name. */
+export function fragmentsOf(document: DocumentNode): Record<string, FragmentDefinitionNode> {
   const fragments: Record<string, FragmentDefinitionNode> = {};
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;

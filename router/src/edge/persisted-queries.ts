@@ -82,17 +82,28 @@ export function redisApqCache(redis: Redis, logger: Logger) {
 
 type RequestedId = { id: string; form: 'apq' | 'documentId' };
 
+/**
+ * The operation id named by `extensions.persistedQuery.sha256Hash`, or by a `documentId`: over HTTP
+ * (below) and in a WebSocket subscribe message (router/src/subscriptions/server.ts).
+ */
+export function namedOperationId(
+  extensions: Record<string, unknown> | null | undefined,
+  documentId: unknown,
+): RequestedId | undefined {
+  const hash = (extensions?.persistedQuery as { sha256Hash?: unknown } | undefined)?.sha256Hash;
+  if (typeof hash === 'string') return { id: hash, form: 'apq' };
+  // The GraphQL-over-HTTP draft writes ids as `sha256:<hex>`; a bare hex hash is accepted too.
+  if (typeof documentId === 'string') return { id: documentId.replace(/^sha256:/, ''), form: 'documentId' };
+  return undefined;
+}
+
 /** The operation id a request names: `extensions.persistedQuery.sha256Hash`, or `documentId` (body or URL). */
 export function requestedId(request: GraphQLRequest): RequestedId | undefined {
-  const hash = (request.extensions?.persistedQuery as { sha256Hash?: unknown } | undefined)?.sha256Hash;
-  if (typeof hash === 'string') return { id: hash, form: 'apq' };
   const http = request.http;
   const fromBody = (http?.body as { documentId?: unknown } | undefined)?.documentId;
   const documentId =
     typeof fromBody === 'string' ? fromBody : (new URLSearchParams(http?.search ?? '').get('documentId') ?? undefined);
-  // The GraphQL-over-HTTP draft writes ids as `sha256:<hex>`; a bare hex hash is accepted too.
-  if (documentId !== undefined) return { id: documentId.replace(/^sha256:/, ''), form: 'documentId' };
-  return undefined;
+  return namedOperationId(request.extensions, documentId);
 }
 
 const notInList = (message: string) => requestError('PERSISTED_QUERY_NOT_IN_LIST', message);

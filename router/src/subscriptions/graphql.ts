@@ -18,3 +18,8 @@ export function liveError(
 ): GraphQL.GraphQLError {
   return new graphql.GraphQLError(message, { extensions: { code, ...extensions } });
 }
+
+/** A GraphQLError from another copy of graphql (service-kit's), remade with this one's class. */
+export function asLiveError(error: { message: string; extensions?: Record<string, unknown> }): GraphQL.GraphQLError {
+  return new graphql.GraphQLError(error.message, { extensions: error.extensions ?? {} });
+}

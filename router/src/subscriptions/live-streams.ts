@@ -127,11 +127,6 @@ export function startLiveStreams(options: {
         from = page[page.length - 1]![0];
       }
     },
-    subscribers(): number {
-      let count = 0;
-      for (const set of listeners.values()) count += set.size;
-      return count;
-    },
     async stop() {
       stopped = true;
       reader.disconnect();

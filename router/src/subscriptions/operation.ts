@@ -18,8 +18,8 @@ import type {
   SelectionSetNode,
   VariableDefinitionNode,
 } from 'graphql';
-import { type DocumentLimits, limitExceeded, measureOperation } from '../edge/limits.ts';
-import { graphql, liveError } from './graphql.ts';
+import { type DocumentLimits, fragmentsOf, limitExceeded, measureOperation } from '../edge/limits.ts';
+import { asLiveError, graphql, liveError } from './graphql.ts';
 import { type EntityFetch, LIVE_FIELDS, type LiveField } from './live-fields.ts';
 
 const { Kind } = graphql;
@@ -49,8 +49,8 @@ export type PreparedSubscription = {
   /** The root field's response key (its alias, or its name). */
   responseKey: string;
   parts: Part[];
-  /** The follow-up for every entity field of the update, in one query; none when only cursors are asked. */
-  followUp: Omit<FollowUp, 'variables'> & { variables: Record<string, unknown> };
+  /** The follow-up for every entity field of the update, in one query (empty when only cursors are asked), without the key. */
+  followUp: FollowUp;
   /** Identifies the follow-up (query and variables) among subscribers: shared when equal with equal rights. */
   followUpKey: string;
 };
@@ -62,19 +62,6 @@ export type Prepared =
   | { kind: 'refused'; errors: GraphQLError[] };
 
 const refused = (...errors: GraphQLError[]): Prepared => ({ kind: 'refused', errors });
-
-/** A GraphQLError from another copy of graphql (service-kit's), remade with this one's class. */
-function asLiveError(error: { message: string; extensions?: Record<string, unknown> }): GraphQLError {
-  return new graphql.GraphQLError(error.message, { extensions: error.extensions ?? {} });
-}
-
-function fragmentsOf(document: DocumentNode): Record<string, FragmentDefinitionNode> {
-  const fragments: Record<string, FragmentDefinitionNode> = {};
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
-  }
-  return fragments;
-}
 
 type Collected = Map<string, FieldNode[]>;
 
@@ -299,39 +286,50 @@ export function prepareOperation(
   };
 }
 
+/** `$__liveKey: ID!`, the variable every follow-up takes the update's key in. */
+const KEY_DEFINITION: VariableDefinitionNode = {
+  kind: Kind.VARIABLE_DEFINITION,
+  variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: KEY_VARIABLE } },
+  type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'ID' } } },
+};
+
+/** `query <name>($__liveKey: ID!, …variables) { …selections }` and its fragments, printed. */
+function printQuery(
+  name: string,
+  variables: readonly VariableDefinitionNode[],
+  selections: readonly SelectionNode[],
+  fragments: readonly FragmentDefinitionNode[] = [],
+): string {
+  return graphql.print({
+    kind: Kind.DOCUMENT,
+    definitions: [
+      {
+        kind: Kind.OPERATION_DEFINITION,
+        operation: graphql.OperationTypeNode.QUERY,
+        name: { kind: Kind.NAME, value: name },
+        variableDefinitions: [KEY_DEFINITION, ...variables],
+        selectionSet: { kind: Kind.SELECTION_SET, selections },
+      },
+      ...fragments,
+    ],
+  });
+}
+
 /** `query LiveUpdate($__liveKey: ID!, …the variables it uses) { e0: order(id: $__liveKey) { … } }` and its fragments. */
 function followUpQuery(
   selections: FieldNode[],
   operation: OperationDefinitionNode,
   fragments: Record<string, FragmentDefinitionNode>,
   variables: Record<string, unknown>,
-): PreparedSubscription['followUp'] {
+): FollowUp {
   const operationName = 'LiveUpdate';
   if (selections.length === 0) return { query: '', variables: {}, operationName };
   const uses = usesOf(selections, fragments);
-  const definitions: VariableDefinitionNode[] = [
-    {
-      kind: Kind.VARIABLE_DEFINITION,
-      variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: KEY_VARIABLE } },
-      type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'ID' } } },
-    },
-    ...(operation.variableDefinitions ?? []).filter((definition) => uses.variables.has(definition.variable.name.value)),
-  ];
-  const document: DocumentNode = {
-    kind: Kind.DOCUMENT,
-    definitions: [
-      {
-        kind: Kind.OPERATION_DEFINITION,
-        operation: graphql.OperationTypeNode.QUERY,
-        name: { kind: Kind.NAME, value: operationName },
-        variableDefinitions: definitions,
-        selectionSet: { kind: Kind.SELECTION_SET, selections },
-      },
-      ...uses.fragments,
-    ],
-  };
+  const definitions = (operation.variableDefinitions ?? []).filter((definition) =>
+    uses.variables.has(definition.variable.name.value),
+  );
   const used = Object.fromEntries(Object.entries(variables).filter(([name]) => uses.variables.has(name)));
-  return { query: graphql.print(document), variables: used, operationName };
+  return { query: printQuery(operationName, definitions, selections, uses.fragments), variables: used, operationName };
 }
 
 /** A follow-up's answer, as Apollo gives it. */
@@ -401,35 +399,11 @@ export function assembleUpdate(
 }
 
 /** The visibility check of `mustSee`: the entity by the subscription's argument, with nothing else. */
-export function visibilityQuery(fetch: EntityFetch): Omit<FollowUp, 'variables'> {
+export function visibilityQuery(fetch: EntityFetch, key: string): FollowUp {
   const selection = field(fetch.root, { alias: 'e0', keyArgument: fetch.argument, selections: [field('__typename')] });
-  return {
-    operationName: 'LiveVisibility',
-    query: graphql.print({
-      kind: Kind.DOCUMENT,
-      definitions: [
-        {
-          kind: Kind.OPERATION_DEFINITION,
-          operation: graphql.OperationTypeNode.QUERY,
-          name: { kind: Kind.NAME, value: 'LiveVisibility' },
-          variableDefinitions: [
-            {
-              kind: Kind.VARIABLE_DEFINITION,
-              variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: KEY_VARIABLE } },
-              type: {
-                kind: Kind.NON_NULL_TYPE,
-                type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'ID' } },
-              },
-            },
-          ],
-          selectionSet: { kind: Kind.SELECTION_SET, selections: [selection] },
-        },
-      ],
-    }),
-  };
+  const operationName = 'LiveVisibility';
+  return { operationName, query: printQuery(operationName, [], [selection]), variables: { [KEY_VARIABLE]: key } };
 }
 
-export const followUpVariables = (followUp: { variables: Record<string, unknown> }, key: string) => ({
-  ...followUp.variables,
-  [KEY_VARIABLE]: key,
-});
+/** A follow-up's variables for one update: the selection's own and the update's key. */
+export const followUpVariables = (followUp: FollowUp, key: string) => ({ ...followUp.variables, [KEY_VARIABLE]: key });

@@ -7,10 +7,10 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { RouterContext } from '../context.ts';
 import type { DocumentLimits } from '../edge/limits.ts';
-import type { RegisteredOperation } from '../edge/persisted-queries.ts';
+import { namedOperationId, type RegisteredOperation } from '../edge/persisted-queries.ts';
 import type { Client, RateLimiter } from '../edge/rate-limit.ts';
 import type { RouterMetrics } from '../ops/metrics.ts';
-import { type GraphQLError, graphql, liveError } from './graphql.ts';
+import { asLiveError, type GraphQLError, graphql, liveError } from './graphql.ts';
 import { isStreamId, type LiveEntry, type LiveStreams } from './live-streams.ts';
 import {
   assembleUpdate,
@@ -89,13 +89,22 @@ const SHARE_MS = 2000;
 /** How long a client closed for reading too slowly has to read up to the close frame. */
 const SLOW_CLIENT_GRACE_MS = 10_000;
 const EXPIRED = 'Your session has expired; sign in again.';
+/** A subscription's last update when the token it runs with expires. */
+const expiredUpdate = (): UpdatePayload => ({
+  data: null,
+  errors: [{ message: EXPIRED, extensions: { code: 'UNAUTHENTICATED' } }],
+});
+
+/** Calls `then` when a token expires (a timer's longest delay at most). */
+const atExpiry = (expiresAt: number, then: () => void) =>
+  setTimeout(then, Math.max(0, Math.min(expiresAt - Date.now(), 2 ** 31 - 1)));
 
 /** A client-facing error from any copy of graphql (service-kit's requestError included). */
 function toLiveError(error: unknown, logger: Logger): GraphQLError {
   const known = error as { message?: string; extensions?: { code?: unknown } };
   if (typeof known?.extensions?.code === 'string' && known.extensions.code !== 'INTERNAL_SERVER_ERROR') {
     const { http: _http, ...extensions } = known.extensions as Record<string, unknown>;
-    return new graphql.GraphQLError(known.message ?? 'Refused.', { extensions });
+    return asLiveError({ message: known.message ?? 'Refused.', extensions });
   }
   logger.error({ err: error }, 'live subscriptions: internal error');
   return liveError('INTERNAL_SERVER_ERROR', 'Internal server error');
@@ -184,13 +193,7 @@ export function startLiveServer(options: LiveServerOptions) {
     payload: { query: string; extensions?: Record<string, unknown> | null } & Record<string, unknown>,
     identity: Identity,
   ): { query: string; extensions?: Record<string, unknown> } | GraphQLError {
-    const persisted = payload.extensions?.persistedQuery as { sha256Hash?: unknown } | undefined;
-    const named =
-      typeof persisted?.sha256Hash === 'string'
-        ? persisted.sha256Hash
-        : typeof payload.documentId === 'string'
-          ? payload.documentId.replace(/^sha256:/, '')
-          : undefined;
+    const named = namedOperationId(payload.extensions, payload.documentId)?.id;
     if (named === undefined) {
       if (identity.kind === 'partner') {
         return liveError(
@@ -231,9 +234,7 @@ export function startLiveServer(options: LiveServerOptions) {
 
   function expire(connection: Connection) {
     connection.expired = true;
-    for (const subscriber of connection.onConnectionToken) {
-      subscriber.finish({ data: null, errors: [{ message: EXPIRED, extensions: { code: 'UNAUTHENTICATED' } }] });
-    }
+    for (const subscriber of connection.onConnectionToken) subscriber.finish(expiredUpdate());
   }
 
   const server = useServer<Record<string, unknown>, { socket: import('ws').WebSocket; request: IncomingMessage }>(
@@ -260,10 +261,8 @@ export function startLiveServer(options: LiveServerOptions) {
         perClient.set(connected.client.key, count + 1);
         connection.counted = connected.client.key;
         connection.connected = connected;
-        if (connected.expiresAt !== undefined) {
-          const ms = Math.max(0, Math.min(connected.expiresAt - Date.now(), 2 ** 31 - 1));
-          connection.expiry = setTimeout(() => expire(connection), ms);
-        }
+        if (connected.expiresAt !== undefined)
+          connection.expiry = atExpiry(connected.expiresAt, () => expire(connection));
         metrics.liveConnections.inc();
         return true;
       },
@@ -329,9 +328,8 @@ export function startLiveServer(options: LiveServerOptions) {
           if (badCursor) return [badCursor];
           const mustSee = subscription.field.mustSee;
           if (mustSee) {
-            const check = visibilityQuery(mustSee.fetch);
             const key = String(subscription.args[mustSee.argument]);
-            const seen = await runQuery({ ...check, variables: followUpVariables({ variables: {} }, key) }, connected);
+            const seen = await runQuery(visibilityQuery(mustSee.fetch, key), connected);
             if (!seen.data?.e0) {
               const error = seen.errors?.[0];
               return [
@@ -353,15 +351,7 @@ export function startLiveServer(options: LiveServerOptions) {
           if (ownCredentials) {
             // Its own token ends it when it expires; the connection's expiry is not its.
             if (connected.expiresAt !== undefined) {
-              const ms = Math.max(0, Math.min(connected.expiresAt - Date.now(), 2 ** 31 - 1));
-              const expiry = setTimeout(
-                () =>
-                  subscriber.finish({
-                    data: null,
-                    errors: [{ message: EXPIRED, extensions: { code: 'UNAUTHENTICATED' } }],
-                  }),
-                ms,
-              );
+              const expiry = atExpiry(connected.expiresAt, () => subscriber.finish(expiredUpdate()));
               subscriber.onRelease(() => clearTimeout(expiry));
             }
           } else {
@@ -425,7 +415,6 @@ export function startLiveServer(options: LiveServerOptions) {
   );
 
   return {
-    connections: () => connections.size,
     /** Tells every client it is going away; one that does not answer within a second is dropped. */
     async close() {
       for (const client of wss.clients) client.close(CLOSE_SHUTTING_DOWN, 'The router is shutting down.');

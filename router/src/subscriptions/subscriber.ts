@@ -114,11 +114,6 @@ export class LiveSubscriber implements LiveListener, AsyncIterableIterator<Updat
     return this;
   }
 
-  /** How many updates wait to be sent. */
-  get waiting(): number {
-    return this.queue.length;
-  }
-
   private release() {
     if (this.done) return;
     this.done = true;
