@@ -4,13 +4,14 @@
  * for frontend code generators, since introspection is for staff only. Both are committed.
  *   pnpm compose            write them (tsx router/scripts/compose.ts)
  *   pnpm compose --check    fail when composition fails or a committed file is stale
- * The URLs written here are the defaults; the router takes each subgraph's URL from its config.
+ * The URLs written here (scripts/lib/units.ts) are the defaults; the router takes each from the
+ * supergraph unless <UNIT>_URL overrides it.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { parse, printSchema } from 'graphql';
-import { DEFAULT_SUBGRAPH_PORTS } from '../src/execution/subgraphs.ts';
+import { defaultUnitUrl, UNIT_PORTS, type Unit } from '../../scripts/lib/units.ts';
 
 const root = join(import.meta.dirname, '../..');
 const targets = { supergraph: 'router/supergraph.graphql', api: 'router/api-schema.graphql' };
@@ -19,16 +20,16 @@ const check = process.argv.includes('--check');
 const names = readdirSync(join(root, 'subgraphs'))
   .filter((name) => existsSync(join(root, 'subgraphs', name, 'schema.graphql')))
   .sort();
-const missingPorts = names.filter((name) => !(name in DEFAULT_SUBGRAPH_PORTS));
+const missingPorts = names.filter((name) => !(name in UNIT_PORTS));
 if (missingPorts.length > 0) {
-  console.error(`No default port for subgraph(s): ${missingPorts.join(', ')} (router/src/execution/subgraphs.ts)`);
+  console.error(`No default port for subgraph(s): ${missingPorts.join(', ')} (scripts/lib/units.ts)`);
   process.exit(1);
 }
 
 const result = composeServices(
   names.map((name) => ({
     name,
-    url: `http://127.0.0.1:${DEFAULT_SUBGRAPH_PORTS[name as keyof typeof DEFAULT_SUBGRAPH_PORTS]}/graphql`,
+    url: defaultUnitUrl(name as Unit),
     typeDefs: parse(readFileSync(join(root, 'subgraphs', name, 'schema.graphql'), 'utf8')),
   })),
 );

@@ -8,9 +8,9 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import { parse, validate } from 'graphql';
+import { DEFAULT_SUPERGRAPH_PATH } from '../src/config.ts';
 import { supergraphForGateway } from '../src/edge/authorization.ts';
 import { buildManifest } from '../src/edge/persisted-queries-manifest.ts';
-import { SUPERGRAPH_PATH } from '../src/execution/gateway.ts';
 
 const routerDir = join(import.meta.dirname, '..');
 const operationsDir = join(routerDir, 'operations');
@@ -24,7 +24,9 @@ const files = readdirSync(operationsDir)
 const { manifest, problems } = buildManifest(files);
 
 // The public (API) schema, as clients see it: what the gateway serves, without @inaccessible fields.
-const gateway = new ApolloGateway({ supergraphSdl: supergraphForGateway(readFileSync(SUPERGRAPH_PATH, 'utf8')) });
+const gateway = new ApolloGateway({
+  supergraphSdl: supergraphForGateway(readFileSync(DEFAULT_SUPERGRAPH_PATH, 'utf8')),
+});
 const { schema } = await gateway.load();
 for (const operation of manifest.operations) {
   for (const error of validate(schema, parse(operation.body))) problems.push(`${operation.name}: ${error.message}`);

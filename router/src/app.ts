@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
@@ -23,7 +22,7 @@ import {
 } from '@commerce/service-kit';
 import { GraphQLError, type GraphQLSchema, parse } from 'graphql';
 import { decodeJwt } from 'jose';
-import { type RouterConfig, subgraphUrl } from './config.ts';
+import type { RouterConfig } from './config.ts';
 import type { RouterContext } from './context.ts';
 import { authorizationPlugin } from './edge/authorization.ts';
 import { identify } from './edge/identify.ts';
@@ -39,9 +38,8 @@ import {
 } from './edge/persisted-queries.ts';
 import { asksForPlayground, playgroundPlugin } from './edge/playground.ts';
 import { clientOf, createRateLimiter } from './edge/rate-limit.ts';
-import { createGateway, SUPERGRAPH_PATH } from './execution/gateway.ts';
+import { createGateway } from './execution/gateway.ts';
 import { createResilience } from './execution/resilience.ts';
-import { SUBGRAPH_NAMES, type SubgraphName } from './execution/subgraphs.ts';
 import { readinessRoute } from './ops/health.ts';
 import { createMetrics, metricsRoute, operationMetricsPlugin } from './ops/metrics.ts';
 import { startLiveStreams } from './subscriptions/live-streams.ts';
@@ -151,10 +149,17 @@ export async function startRouter(config: RouterConfig) {
     maxAliases: config.MAX_QUERY_ALIASES,
     maxCost: config.MAX_QUERY_COST,
   });
-  const supergraphSdl = readFileSync(SUPERGRAPH_PATH, 'utf8');
+  const supergraphSdl = config.supergraph.sdl;
   const manifest = loadManifest(config.PERSISTED_QUERY_MANIFEST ?? DEFAULT_MANIFEST_PATH);
+  const partnerKeys = config.subgraphs.find(({ name }) => name === config.PARTNER_KEYS_SUBGRAPH);
+  if (!partnerKeys) {
+    logger.warn(
+      { subgraph: config.PARTNER_KEYS_SUBGRAPH, supergraph: config.supergraph.path },
+      'the supergraph has no subgraph that knows API keys (PARTNER_KEYS_SUBGRAPH): API keys are refused',
+    );
+  }
   const partners = createPartnerDirectory({
-    accountsUrl: subgraphUrl(config, 'accounts'),
+    subgraph: partnerKeys,
     routerSigningSecret: config.ROUTER_SIGNING_SECRET,
     cacheSeconds: config.PARTNER_KEY_CACHE_SECONDS,
     logger,
@@ -213,7 +218,7 @@ export async function startRouter(config: RouterConfig) {
 
   /** The identity header for each subgraph, signed once per request and subgraph on first use. */
   function identityTokens(identity: Identity): RouterContext['identityToken'] {
-    const tokens = new Map<SubgraphName, Promise<string>>();
+    const tokens = new Map<string, Promise<string>>();
     return (subgraph) => {
       const made = tokens.get(subgraph) ?? signIdentity(identity, config.ROUTER_SIGNING_SECRET, subgraph);
       tokens.set(subgraph, made);
@@ -238,7 +243,7 @@ export async function startRouter(config: RouterConfig) {
         readinessRoute({
           supergraphLoaded: () => serving,
           redis: countersRedis,
-          subgraphs: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, subgraphUrl(config, name)])),
+          subgraphs: Object.fromEntries(config.subgraphs.map(({ name, url }) => [name, url])),
         }),
       ),
       '/metrics': limitedByAddress(metricsRoute(metrics)),

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import {
   liveWindowSeconds,
   loadConfig,
@@ -8,14 +10,25 @@ import {
   secret,
 } from '@commerce/service-kit';
 import { z } from 'zod';
-import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, type SubgraphName } from './execution/subgraphs.ts';
+import { type Subgraph, subgraphsOf, urlVariableOf } from './execution/subgraphs.ts';
 
-const subgraphUrls = Object.fromEntries(
-  SUBGRAPH_NAMES.map((name) => [
-    `${name.toUpperCase()}_URL`,
-    z.url().default(`http://127.0.0.1:${DEFAULT_SUBGRAPH_PORTS[name]}/graphql`),
-  ]),
-) as Record<`${Uppercase<SubgraphName>}_URL`, z.ZodDefault<z.ZodURL>>;
+/** The supergraph served when neither `--supergraph` nor SUPERGRAPH_PATH names one: the project's own. */
+export const DEFAULT_SUPERGRAPH_PATH = fileURLToPath(new URL('../supergraph.graphql', import.meta.url));
+
+/** A supergraph file, read once at start, with the subgraphs its join__Graph enum names. */
+const supergraphFile = z
+  .string()
+  .min(1)
+  .default(DEFAULT_SUPERGRAPH_PATH)
+  .transform((path, ctx) => {
+    try {
+      const sdl = readFileSync(path, 'utf8');
+      return { path, sdl, subgraphs: subgraphsOf(sdl) };
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `cannot serve ${path}: ${(error as Error).message}` });
+      return z.NEVER;
+    }
+  });
 
 const count = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -90,7 +103,11 @@ const liveSettings = {
   QUEUE_PREFIX: queuePrefix,
 };
 
-const schema = z.object({
+const shape = {
+  /** The supergraph to serve (`--supergraph <file>` sets it too). Each subgraph's URL is its `@join__graph(url:)`, or <NAME>_URL when set. */
+  SUPERGRAPH_PATH: supergraphFile,
+  /** The subgraph asked which partner holds an API key (its `partnerClientByKeyHash`); absent from the supergraph, API keys are refused. */
+  PARTNER_KEYS_SUBGRAPH: z.string().min(1).default('accounts'),
   ROUTER_PORT: port.default(4000),
   HOST: z.string().default('127.0.0.1'),
   ROUTER_SIGNING_SECRET: secret,
@@ -121,14 +138,56 @@ const schema = z.object({
   INTROSPECTION: z.enum(['staff', 'all', 'off']).default('staff'),
   /** The partners' safelist (router/persisted-query-manifest.json when unset). */
   PERSISTED_QUERY_MANIFEST: z.string().optional(),
-  ...subgraphUrls,
   ...edgeSettings,
   ...liveSettings,
+};
+
+type Settings = z.output<z.ZodObject<typeof shape>>;
+
+export type RouterConfig = Omit<Settings, 'SUPERGRAPH_PATH'> & {
+  supergraph: { path: string; sdl: string };
+  /** Every subgraph the supergraph names, at the URL the router sends it requests. */
+  subgraphs: Subgraph[];
+};
+
+/**
+ * The router's own settings, and a <NAME>_URL for each subgraph the supergraph names (the rest of
+ * the environment is left alone): the variables to read depend on the supergraph, so the object
+ * stays loose until the supergraph is read.
+ */
+const schema = z.looseObject(shape).transform((env, ctx): RouterConfig => {
+  const { path, sdl, subgraphs: named } = env.SUPERGRAPH_PATH;
+  const taken = new Map<string, string>();
+  const subgraphs: Subgraph[] = [];
+  for (const { name, url } of named) {
+    const variable = urlVariableOf(name);
+    if (variable in shape || taken.has(variable)) {
+      const holder = taken.has(variable) ? `subgraph ${taken.get(variable)}` : 'a setting of the router';
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SUPERGRAPH_PATH'],
+        message: `subgraph ${name} would take its URL from ${variable}, which is ${holder}: rename it in the supergraph`,
+      });
+      continue;
+    }
+    taken.set(variable, name);
+    const value = env[variable] ?? url;
+    if (typeof value !== 'string' || !URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
+      const from = env[variable] === undefined ? ` (from @join__graph in ${path}; set ${variable} instead)` : '';
+      ctx.addIssue({ code: 'custom', path: [variable], message: `must be an http(s) URL${from}` });
+      continue;
+    }
+    subgraphs.push({ name, url: value });
+  }
+  const settings = Object.fromEntries(
+    Object.keys(shape)
+      .filter((key) => key !== 'SUPERGRAPH_PATH')
+      .map((key) => [key, env[key as keyof typeof env]]),
+  ) as Omit<Settings, 'SUPERGRAPH_PATH'>;
+  return { ...settings, supergraph: { path, sdl }, subgraphs };
 });
 
-export type RouterConfig = z.infer<typeof schema>;
-export const readConfig = (env?: NodeJS.ProcessEnv) => loadConfig(schema, env);
+export const readConfig = (env?: NodeJS.ProcessEnv): RouterConfig => loadConfig(schema, env);
 
-export function subgraphUrl(config: RouterConfig, name: SubgraphName): string {
-  return config[`${name.toUpperCase() as Uppercase<SubgraphName>}_URL`];
-}
+/** Validates settings without leaving the process: for tests of the configuration itself. */
+export const checkConfig = (env: NodeJS.ProcessEnv) => schema.safeParse(env);

@@ -6,10 +6,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES } from '../../router/src/execution/subgraphs.ts';
+import { UNIT_PORTS, UNITS, type Unit } from './units.ts';
 
 export const ROOT = join(import.meta.dirname, '../..');
-export const UNITS = SUBGRAPH_NAMES;
+export { UNITS };
+
 const DEFAULT_ROUTER_PORT = 4000;
 
 export type Secrets = { routerSigningSecret: string; jwtKeyId: string; jwtSecret: string };
@@ -46,8 +47,8 @@ export function databaseUrl(settings: SystemSettings, unit: string): string {
   return url.toString();
 }
 
-export function portOf(settings: SystemSettings, unit: (typeof UNITS)[number]): number {
-  return settings.routerPort + (DEFAULT_SUBGRAPH_PORTS[unit] - DEFAULT_ROUTER_PORT);
+export function portOf(settings: SystemSettings, unit: Unit): number {
+  return settings.routerPort + (UNIT_PORTS[unit] - DEFAULT_ROUTER_PORT);
 }
 
 /**
@@ -160,7 +161,7 @@ async function waitUntilReady(process: RunningProcess, readyUrl: string, timeout
   throw new Error(`${process.name} was not ready at ${readyUrl} within ${timeoutMs / 1000} s`);
 }
 
-export type ProcessName = (typeof UNITS)[number] | 'router' | 'payment-provider' | 'mail-sink';
+export type ProcessName = Unit | 'router' | 'payment-provider' | 'mail-sink';
 
 /** What each process of the system runs, where it answers, and where it says it is ready. */
 function processSpec(

@@ -5,8 +5,8 @@ import { type FieldRequirement, readAuthorizationRequirements } from '@commerce/
 import { Kind, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PRODUCTS, stableId } from '../../prisma/seed/fixtures.ts';
+import { DEFAULT_SUPERGRAPH_PATH } from '../../router/src/config.ts';
 import { sha256 } from '../../router/src/edge/persisted-queries-manifest.ts';
-import { SUPERGRAPH_PATH } from '../../router/src/execution/gateway.ts';
 import { errorCodes, type GraphQLResponse, graphql } from '../support/graphql.ts';
 import { liveClient } from '../support/live.ts';
 import { type RunningRouter, startTestRouter } from '../support/router.ts';
@@ -286,7 +286,7 @@ function newProduct() {
 }
 
 // What the supergraph says, read as the router reads it.
-const supergraph = parse(readFileSync(SUPERGRAPH_PATH, 'utf8'));
+const supergraph = parse(readFileSync(DEFAULT_SUPERGRAPH_PATH, 'utf8'));
 const requirements = readAuthorizationRequirements(supergraph);
 
 /** Every root field of the public API and every guarded field, by coordinate. */

@@ -11,7 +11,7 @@ import {
 } from 'graphql';
 import { describe, expect, inject, it } from 'vitest';
 import { stableId } from '../../prisma/seed/fixtures.ts';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../../router/src/execution/subgraphs.ts';
+import { UNITS, type Unit } from '../../scripts/lib/units.ts';
 import { errorCodes } from '../support/graphql.ts';
 import { callSubgraph } from '../support/subgraph-call.ts';
 
@@ -30,7 +30,7 @@ const partner: Identity = { kind: 'partner', partnerId: crypto.randomUUID() };
 
 type Probe = { coordinate: string; customerRefused: boolean; query: string; variables: Record<string, unknown> };
 
-function probesOf(unit: SubgraphName): Probe[] {
+function probesOf(unit: Unit): Probe[] {
   const document = parse(readFileSync(join(ROOT, 'subgraphs', unit, 'schema.graphql'), 'utf8'));
   const types = new Map<string, ObjectTypeDefinitionNode>();
   for (const definition of document.definitions) {
@@ -91,7 +91,7 @@ function selectionOf(document: DocumentNode, type: TypeNode): string {
   return composite ? ' { __typename }' : '';
 }
 
-const probes = SUBGRAPH_NAMES.flatMap((unit) => probesOf(unit).map((probe) => ({ unit, ...probe })));
+const probes = UNITS.flatMap((unit) => probesOf(unit).map((probe) => ({ unit, ...probe })));
 
 describe('each subgraph enforces its own authorisation directives on a direct call', () => {
   it('finds guarded fields in every unit that has any (the probes below are not empty)', () => {

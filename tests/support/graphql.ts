@@ -1,5 +1,5 @@
 import { IDENTITY_HEADER, type Identity, signIdentity } from '@commerce/service-kit';
-import { SUBGRAPH_NAMES } from '../../router/src/execution/subgraphs.ts';
+import { UNITS } from '../../scripts/lib/units.ts';
 
 export type GraphQLResponse<Data = Record<string, unknown>> = {
   status: number;
@@ -32,5 +32,5 @@ export function errorCodes(response: GraphQLResponse<unknown>): unknown[] {
  * The router addresses each header to one subgraph; this one is good for any of them.
  */
 export async function asRouter(identity: Identity, secret: string): Promise<Record<string, string>> {
-  return { [IDENTITY_HEADER]: await signIdentity(identity, secret, SUBGRAPH_NAMES) };
+  return { [IDENTITY_HEADER]: await signIdentity(identity, secret, UNITS) };
 }

@@ -1,9 +1,9 @@
 import type { Identity } from '@commerce/service-kit';
-import type { SubgraphName } from '../../router/src/execution/subgraphs.ts';
+import type { Unit } from '../../scripts/lib/units.ts';
 import { asRouter, type GraphQLResponse, graphql } from './graphql.ts';
 
 /** The test system's URL of one subgraph, bypassing the router. */
-export function subgraphUrl(env: Record<string, string>, unit: SubgraphName): string {
+export function subgraphUrl(env: Record<string, string>, unit: Unit): string {
   const url = env[`${unit.toUpperCase()}_URL`];
   if (!url) throw new Error(`The test environment has no ${unit.toUpperCase()}_URL.`);
   return url;
@@ -16,7 +16,7 @@ export function subgraphUrl(env: Record<string, string>, unit: SubgraphName): st
  */
 export async function callSubgraph<Data = Record<string, unknown>>(
   env: Record<string, string>,
-  unit: SubgraphName,
+  unit: Unit,
   identity: Identity,
   query: string,
   variables: Record<string, unknown> = {},

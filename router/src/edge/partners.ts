@@ -9,6 +9,7 @@ import {
   requestError,
   signIdentity,
 } from '@commerce/service-kit';
+import type { Subgraph } from '../execution/subgraphs.ts';
 
 /**
  * Partners by API key. The router hashes the key and asks accounts (through a field that is
@@ -18,7 +19,8 @@ import {
  * keys costs accounts one lookup per key per period. Failures to ask are not kept.
  */
 export type PartnerDirectoryOptions = {
-  accountsUrl: string;
+  /** The subgraph that knows the keys (accounts, in the project's supergraph); none: every key is refused. */
+  subgraph: Subgraph | undefined;
   routerSigningSecret: string;
   cacheSeconds: number;
   logger: Logger;
@@ -41,20 +43,20 @@ export function createPartnerDirectory(options: PartnerDirectoryOptions) {
   const cache = new Map<string, { answer: Answer; expiresAt: number }>();
   const inFlight = new Map<string, Promise<Answer>>();
 
-  async function ask(keyHash: string): Promise<Answer> {
+  async function ask(subgraph: Subgraph, keyHash: string): Promise<Answer> {
     let response: Response;
     try {
-      response = await fetch(options.accountsUrl, {
+      response = await fetch(subgraph.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          [IDENTITY_HEADER]: await signIdentity(ANONYMOUS, options.routerSigningSecret, 'accounts'),
+          [IDENTITY_HEADER]: await signIdentity(ANONYMOUS, options.routerSigningSecret, subgraph.name),
         },
         body: JSON.stringify({ query: LOOKUP, variables: { keyHash } }),
         signal: AbortSignal.timeout(lookupTimeoutMs),
       });
     } catch (error) {
-      logger.error({ err: error }, 'partner key lookup: accounts did not answer');
+      logger.error({ err: error, subgraph: subgraph.name }, 'partner key lookup: the subgraph did not answer');
       throw unavailable();
     }
     const body = (await response.json().catch(() => null)) as {
@@ -69,13 +71,13 @@ export function createPartnerDirectory(options: PartnerDirectoryOptions) {
     return client ? { partnerId: client.id } : null;
   }
 
-  async function lookUp(keyHash: string): Promise<Answer> {
+  async function lookUp(subgraph: Subgraph, keyHash: string): Promise<Answer> {
     const now = Date.now();
     const cached = cache.get(keyHash);
     if (cached && cached.expiresAt > now) return cached.answer;
     const pending = inFlight.get(keyHash);
     if (pending) return pending;
-    const asking = ask(keyHash)
+    const asking = ask(subgraph, keyHash)
       .then((answer) => {
         cache.delete(keyHash);
         if (cache.size >= maxEntries) cache.delete(cache.keys().next().value!);
@@ -97,7 +99,8 @@ export function createPartnerDirectory(options: PartnerDirectoryOptions) {
       if (typeof apiKey !== 'string' || apiKey.length === 0 || apiKey.length > MAX_KEY_LENGTH) {
         throw requestError('UNAUTHENTICATED', 'Send one API key in the `x-api-key` header.');
       }
-      const answer = await lookUp(hashPartnerKey(apiKey));
+      if (!options.subgraph) throw requestError('UNAUTHENTICATED', 'This API takes no API keys.');
+      const answer = await lookUp(options.subgraph, hashPartnerKey(apiKey));
       if (!answer) throw requestError('UNAUTHENTICATED', 'The API key is not valid, or has been revoked.');
       return { kind: 'partner', partnerId: answer.partnerId };
     },

@@ -1,12 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { ApolloGateway, type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { IDENTITY_HEADER, REQUEST_ID_HEADER } from '@commerce/service-kit';
-import { type RouterConfig, subgraphUrl } from '../config.ts';
+import type { RouterConfig } from '../config.ts';
 import type { RouterContext } from '../context.ts';
 import { supergraphForGateway } from '../edge/authorization.ts';
-import { SUBGRAPH_NAMES, type SubgraphName } from './subgraphs.ts';
-
-export const SUPERGRAPH_PATH = new URL('../../supergraph.graphql', import.meta.url);
 
 /**
  * Sends each subgraph the router's own signed statement of who is calling, addressed to that
@@ -14,7 +10,7 @@ export const SUPERGRAPH_PATH = new URL('../../supergraph.graphql', import.meta.u
  */
 class SignedDataSource extends RemoteGraphQLDataSource<RouterContext> {
   constructor(
-    private readonly subgraph: SubgraphName,
+    private readonly subgraph: string,
     config: ConstructorParameters<typeof RemoteGraphQLDataSource<RouterContext>>[0],
   ) {
     super(config);
@@ -28,21 +24,23 @@ class SignedDataSource extends RemoteGraphQLDataSource<RouterContext> {
   }
 }
 
-/** `fetcher`: how requests reach a subgraph (router/src/execution/resilience.ts: timeouts, retries, breaker). */
+/**
+ * A gateway over the configured supergraph, sending each subgraph's requests to its configured URL
+ * (`@join__graph(url:)` unless <NAME>_URL overrides it). `fetcher`: how requests reach a subgraph
+ * (router/src/execution/resilience.ts: timeouts, retries, breaker).
+ */
 export function createGateway(
-  config: RouterConfig,
-  options: { fetcher?: (subgraph: SubgraphName) => RemoteGraphQLDataSource['fetcher'] } = {},
+  config: Pick<RouterConfig, 'supergraph' | 'subgraphs'>,
+  options: { fetcher?: (subgraph: string) => RemoteGraphQLDataSource['fetcher'] } = {},
 ): ApolloGateway {
-  const known = new Set<string>(SUBGRAPH_NAMES);
+  const urls = new Map(config.subgraphs.map(({ name, url }) => [name, url]));
   return new ApolloGateway({
-    supergraphSdl: supergraphForGateway(readFileSync(SUPERGRAPH_PATH, 'utf8')),
+    supergraphSdl: supergraphForGateway(config.supergraph.sdl),
     buildService: ({ name }) => {
-      if (!known.has(name)) throw new Error(`The supergraph names a subgraph the router does not know: ${name}`);
-      const fetcher = options.fetcher?.(name as SubgraphName);
-      return new SignedDataSource(name as SubgraphName, {
-        url: subgraphUrl(config, name as SubgraphName),
-        ...(fetcher ? { fetcher } : {}),
-      });
+      const url = urls.get(name);
+      if (url === undefined) throw new Error(`The supergraph names a subgraph the router has no URL for: ${name}`);
+      const fetcher = options.fetcher?.(name);
+      return new SignedDataSource(name, { url, ...(fetcher ? { fetcher } : {}) });
     },
   });
 }

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ROOT } from '../../../scripts/lib/system.ts';
+import { UNITS } from '../../../scripts/lib/units.ts';
 import { graphql } from '../../../tests/support/graphql.ts';
 import { deadUrl, type RunningRouter, startTestRouter } from '../../../tests/support/router.ts';
-import { SUBGRAPH_NAMES } from '../execution/subgraphs.ts';
 
 // Readiness, metrics and request ids: the shared test system, and a router started here whose
 // inventory URL points at a port where nothing listens.
@@ -29,7 +29,7 @@ describe('/readyz', () => {
       checks: {
         supergraph: 'ok',
         redis: 'ok',
-        subgraphs: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, 'ok'])),
+        subgraphs: Object.fromEntries(UNITS.map((name) => [name, 'ok'])),
       },
     });
   });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { LiveUpdate } from '@commerce/events';
 import { type Identity, readAuthorizationRequirements } from '@commerce/service-kit';
 import { describe, expect, it } from 'vitest';
-import { SUPERGRAPH_PATH } from '../execution/gateway.ts';
+import { DEFAULT_SUPERGRAPH_PATH } from '../config.ts';
 import { graphql } from './graphql.ts';
 import { assembleUpdate, type PreparedSubscription, prepareOperation } from './operation.ts';
 
@@ -10,7 +10,7 @@ import { assembleUpdate, type PreparedSubscription, prepareOperation } from './o
 // schema, with no process running: the follow-up query it asks the gateway, and what the client is
 // sent for the gateway's answers.
 const schema = graphql.buildSchema(readFileSync(new URL('../../api-schema.graphql', import.meta.url), 'utf8'));
-const requirements = readAuthorizationRequirements(graphql.parse(readFileSync(SUPERGRAPH_PATH, 'utf8')));
+const requirements = readAuthorizationRequirements(graphql.parse(readFileSync(DEFAULT_SUPERGRAPH_PATH, 'utf8')));
 const limits = { maxTokens: 3000, maxFields: 500, maxFieldRepeats: 20, maxDepth: 12, maxAliases: 20, maxCost: 10_000 };
 const customer: Identity = { kind: 'user', userId: '11111111-1111-4111-8111-111111111111', role: 'CUSTOMER' };
 
