@@ -472,7 +472,7 @@ const report = `# Federation gateways, side by side (The Guild's graphql-gateway
 
 Command: \`${command}\`
 
-Machine: ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'} (${cpus[0]?.speed ?? '?'} MHz), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${os.release()}, Node ${process.version}. Date: ${started.toISOString()}.
+Machine: ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}${cpus[0]?.speed ? ` (${cpus[0].speed} MHz)` : ''}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${os.release()}, Node ${process.version}. Date: ${started.toISOString()}.
 
 Four static subgraphs (bench/gateways/subgraphs/, the data and answers of the original Rust ones, each
 a Node process), the benchmark's deep nested query (${(EXPECTED_TEXT.length / 1024).toFixed(1)} KiB response), autocannon with
@@ -495,9 +495,7 @@ anonymously from 127.0.0.1; and MAX_QUERY_COST=${maxQueryCost} (default 10,000):
 counts a list without \`first\` as a page of 20, so the query's five nested lists measure 1,575,022
 and the default refuses it (QUERY_TOO_COMPLEX), although its answer holds far fewer objects. Depth
 (8 of 12), field count, aliases and tokens pass the defaults.
-
-${wrongFirst}
-
+${wrongFirst ? `\n${wrongFirst}\n` : ''}
 Per round:
 
 ${perRound}
