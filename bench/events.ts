@@ -17,7 +17,15 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { productPriceChanged } from '@commerce/events';
-import { appendEvents, createLogger, redisConnection, startConsumers, startRelay } from '@commerce/service-kit';
+import {
+  appendEvents,
+  createLogger,
+  createSqlPool,
+  prismaSql,
+  redisConnection,
+  startConsumers,
+  startRelay,
+} from '@commerce/service-kit';
 import { connectDb as connectCatalog } from '../subgraphs/catalog/src/db.ts';
 import { connectDb as connectOrders } from '../subgraphs/orders/src/db.ts';
 import { createFixtureDatabase, startPrivateRedis } from '../tests/messaging/support.ts';
@@ -29,16 +37,16 @@ type Applied = { eventId: string; at: number; lagMs: number };
 
 /** orders' side: the consumer, reporting each applied event. Stops on `stop()`. */
 function startConsuming(databaseUrl: string, redisUrl: string, onApplied: (applied: Applied) => void) {
-  const orders = connectOrders(databaseUrl);
+  const orders = createSqlPool(databaseUrl, { max: 8 });
   const consumers = startConsumers({
     unit: 'orders',
-    db: orders,
+    store: orders,
     connection: redisConnection(redisUrl),
     logger: createLogger('bench-events', 'warn'),
     concurrency: 8,
     handlers: {
       'catalog.product.price-changed': async (event, tx) => {
-        await tx.$executeRawUnsafe('INSERT INTO bench_effects VALUES ($1::uuid, $2)', event.id, event.data.priceCents);
+        await tx.execute('INSERT INTO bench_effects VALUES ($1::uuid, $2)', [event.id, event.data.priceCents]);
       },
     },
     onProcessed: ({ eventId, outcome, lagMs }) => {
@@ -48,7 +56,7 @@ function startConsuming(databaseUrl: string, redisUrl: string, onApplied: (appli
   return {
     async stop() {
       await consumers.stop();
-      await orders.$disconnect();
+      await orders.close();
     },
   };
 }
@@ -170,7 +178,7 @@ async function runAt(rate: number, layout: Layout): Promise<Result> {
           version: 2,
         });
         const write = catalog
-          .$transaction((tx) => appendEvents(tx, [event]))
+          .$transaction((tx) => appendEvents(prismaSql(tx), [event]))
           .then(() => committedAt.set(event.id, now()));
         inFlight.add(write);
         write.finally(() => inFlight.delete(write));

@@ -16,7 +16,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startSagaWorld } from '../tests/saga/world.ts';
-import { cpuMs, fmt, profilingEnv, quantile } from './support.ts';
+import { cpuMs, cpuMsBetween, cpuMsOfCommand, fmt, machineCpuMs, profilingEnv, quantile } from './support.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 30);
 const rates = (process.env.BENCH_RATES ?? '20,50,100').split(',').map(Number);
@@ -38,8 +38,12 @@ type Result = {
   placeP99: number;
   reserveP50: number;
   payP50: number;
-  /** CPU ms per confirmed order, by process. */
+  /** CPU ms per confirmed order, by process of the system. */
   cpuPerOrder: Record<string, number>;
+  /** The same for Postgres, Redis and the benchmark's own client. */
+  otherCpuPerOrder: Record<string, number>;
+  /** The whole machine: busy CPU ms per confirmed order, and the share of its cores that was busy. */
+  machine: { busyPerOrder: number; busyShare: number };
 };
 
 const world = await startSagaWorld('bench', { LOG_LEVEL: 'warn', ...profilingEnv() });
@@ -59,6 +63,12 @@ try {
     const offered = Math.round(rate * seconds);
     const pids = world.pids();
     const cpuBefore = new Map([...pids].map(([name, pid]) => [name, cpuMs(pid)] as const));
+    // Besides the system's own processes: Postgres (the shared server, every backend), Redis, this
+    // client, and the whole machine (which also holds whatever else runs on it).
+    const postgresBefore = cpuMsOfCommand('postgres');
+    const redisBefore = cpuMsOfCommand('redis-server');
+    const clientBefore = process.cpuUsage();
+    const machineBefore = machineCpuMs();
     const started = performance.now();
     const inFlight: Promise<void>[] = [];
     for (let i = 0; i < offered; i++) {
@@ -84,6 +94,13 @@ try {
     const statuses = await world.settled(placedIds, 300_000);
     const elapsedS = (performance.now() - started) / 1000;
     const cpuAfter = new Map([...pids].map(([name, pid]) => [name, cpuMs(pid)] as const));
+    const client = process.cpuUsage(clientBefore);
+    const machineAfter = machineCpuMs();
+    const others = {
+      postgres: cpuMsBetween(postgresBefore, cpuMsOfCommand('postgres')),
+      redis: cpuMsBetween(redisBefore, cpuMsOfCommand('redis-server')),
+      'bench client': (client.user + client.system) / 1000,
+    };
     const hops = await world.sql('orders').query<{ reserve: number; pay: number }>(
       `SELECT EXTRACT(EPOCH FROM (r.at - p.at)) * 1000 AS reserve, EXTRACT(EPOCH FROM (c.at - r.at)) * 1000 AS pay
          FROM order_timeline p
@@ -122,6 +139,13 @@ try {
       cpuPerOrder: Object.fromEntries(
         [...pids.keys()].map((name) => [name, (cpuAfter.get(name)! - cpuBefore.get(name)!) / Math.max(1, confirmed)]),
       ),
+      otherCpuPerOrder: Object.fromEntries(
+        Object.entries(others).map(([name, ms]) => [name, ms / Math.max(1, confirmed)]),
+      ),
+      machine: {
+        busyPerOrder: (machineAfter.busy - machineBefore.busy) / Math.max(1, confirmed),
+        busyShare: (machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total),
+      },
     });
     const last = results.at(-1)!;
     console.log(
@@ -147,16 +171,14 @@ try {
     ),
   ];
   const names = Object.keys(results[0]?.cpuPerOrder ?? {});
+  const otherNames = Object.keys(results[0]?.otherCpuPerOrder ?? {});
+  const sum = (values: Record<string, number>) => Object.values(values).reduce((a, b) => a + b, 0);
   const cpuTable = [
-    `| offered orders/s | placed→reserved p50 ms | reserved→captured p50 ms | ${names.join(' | ')} | total |`,
-    `|---:|---:|---:|${names.map(() => '---:').join('|')}|---:|`,
+    `| offered orders/s | placed→reserved p50 ms | reserved→captured p50 ms | ${names.join(' | ')} | system total | ${otherNames.join(' | ')} | machine busy (share of cores) |`,
+    `|---:|---:|---:|${names.map(() => '---:').join('|')}|---:|${otherNames.map(() => '---:').join('|')}|---:|`,
     ...results.map(
       (r) =>
-        `| ${r.rate} | ${fmt(r.reserveP50)} | ${fmt(r.payP50)} | ${names.map((n) => r.cpuPerOrder[n]!.toFixed(1)).join(' | ')} | ${Object.values(
-          r.cpuPerOrder,
-        )
-          .reduce((a, b) => a + b, 0)
-          .toFixed(1)} |`,
+        `| ${r.rate} | ${fmt(r.reserveP50)} | ${fmt(r.payP50)} | ${names.map((n) => r.cpuPerOrder[n]!.toFixed(1)).join(' | ')} | ${sum(r.cpuPerOrder).toFixed(1)} | ${otherNames.map((n) => r.otherCpuPerOrder[n]!.toFixed(1)).join(' | ')} | ${r.machine.busyPerOrder.toFixed(1)} (${(100 * r.machine.busyShare).toFixed(0)}%) |`,
     ),
   ];
   const report = `# saga: results
@@ -175,7 +197,8 @@ timeline entry to its PAYMENT_CAPTURED entry. Baseline: the placeOrder round tri
 ${table.join('\n')}
 
 Where the time and the CPU go: the two hops' p50, and CPU ms per confirmed order in each process
-(user + system, from /proc, over the whole rate's run):
+(user + system, from /proc, over the whole rate's run), then Postgres (every backend of the shared
+server), Redis, the benchmark's client, and the whole machine's busy CPU with the share of its cores:
 
 ${cpuTable.join('\n')}
 `;

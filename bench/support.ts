@@ -1,5 +1,5 @@
 // What the benchmarks share: percentiles, the way figures are printed, a process's CPU time.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** The q-quantile of an ascending list (NaN when it is empty). */
 export const quantile = (sorted: ArrayLike<number>, q: number) =>
@@ -18,3 +18,27 @@ export function cpuMs(pid: number): number {
 /** BENCH_CPU_PROF=<dir>: the environment that makes every process write a V8 CPU profile there when it stops. */
 export const profilingEnv = (): Record<string, string> =>
   process.env.BENCH_CPU_PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF}` } : {};
+
+/** CPU time of every process whose command name is `comm` (e.g. postgres, redis-server), in ms. */
+export function cpuMsOfCommand(comm: string): Map<number, number> {
+  const found = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === comm) found.set(Number(entry), cpuMs(Number(entry)));
+    } catch {} // gone meanwhile
+  }
+  return found;
+}
+
+/** CPU used between two readings of cpuMsOfCommand, by processes in both (a backend that came and went is missed). */
+export const cpuMsBetween = (before: Map<number, number>, after: Map<number, number>) =>
+  [...after].reduce((sum, [pid, ms]) => sum + (before.has(pid) ? ms - before.get(pid)! : 0), 0);
+
+/** The whole machine's busy and total CPU time so far, in ms (every core, from /proc/stat). */
+export function machineCpuMs(): { busy: number; total: number } {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = fields.map(Number) as number[];
+  const busy = user! + nice! + system! + irq! + softirq! + steal!;
+  return { busy: busy * 10, total: (busy + idle! + iowait!) * 10 };
+}

@@ -115,6 +115,8 @@ export async function startMailSink(
     },
   });
   await new Promise<void>((resolveListen, reject) => {
+    // A client gone mid-message (a sender killed, a reset connection): that message is not kept; the sink serves on.
+    smtp.on('error', (error) => log(`SMTP connection failed: ${error.message}`));
     smtp.server.once('error', reject);
     smtp.listen(options.smtpPort ?? 4025, host, () => resolveListen());
   });

@@ -17,6 +17,7 @@ import {
   eventJobOptions,
   eventQueueName,
   PermanentError,
+  prismaStore,
   redisConnection,
   startConsumers,
 } from '@commerce/service-kit';
@@ -96,7 +97,7 @@ beforeAll(async () => {
   queue = new Queue(eventQueueName('notifications'), { connection, prefix });
   consumers = startConsumers({
     unit: 'notifications',
-    db,
+    store: prismaStore(db),
     connection,
     queuePrefix: prefix,
     logger: createLogger('operations-test', 'silent'),

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { productPriceChanged } from '@commerce/events';
-import { appendEvents, eventQueueName, redisConnection } from '@commerce/service-kit';
+import { appendEvents, eventQueueName, prismaSql, redisConnection } from '@commerce/service-kit';
 import { Queue } from 'bullmq';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -95,7 +95,7 @@ async function emit(
   const ids: string[] = [];
   for (let i = 0; i < transactions; i++) {
     const events = Array.from({ length: perTransaction }, priceChange);
-    await db.$transaction((tx) => appendEvents(tx, events));
+    await db.$transaction((tx) => appendEvents(prismaSql(tx), events));
     ids.push(...events.map((event) => event.id));
   }
   return ids;

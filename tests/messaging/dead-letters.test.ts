@@ -12,10 +12,12 @@ import {
   eventQueueName,
   type MessagingAdmin,
   PermanentError,
+  prismaStore,
   redisConnection,
   startConsumers,
 } from '@commerce/service-kit';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDb } from '../../subgraphs/orders/src/db.ts';
 import { createFixtureDatabase, type PrivateRedis, startPrivateRedis, waitFor } from './support.ts';
@@ -41,7 +43,7 @@ beforeAll(async () => {
   ordersQueue = new Queue(eventQueueName('orders'), { connection, prefix });
   consumers = startConsumers({
     unit: 'orders',
-    db,
+    store: prismaStore(db),
     connection,
     queuePrefix: prefix,
     logger: createLogger('dead-letter-test', 'silent'),
@@ -164,7 +166,14 @@ describe('retries and dead letters', { timeout: 90_000 }, () => {
       failedAt: new Date().toISOString(),
     };
     await deadLetters.add('dead-letter', data, { jobId: deadLetterJobId(event.id) });
+    // The job as BullMQ hands it back after its worker died holding it: stalled once. (Only such a
+    // job can have been dead-lettered already, so only such a job is looked up.)
+    await ordersQueue.pause();
     await publish(event, event.id);
+    const redisClient = new Redis(redis.url);
+    await redisClient.hincrby(`${prefix}:${eventQueueName('orders')}:${event.id}`, 'stc', 1);
+    redisClient.disconnect();
+    await ordersQueue.resume();
     await waitFor('the job to be failed', async () => (await ordersQueue.getJob(event.id))?.finishedOn);
     expect(calls.has(event.data.productId)).toBe(false);
     expect(await deadLetters.getWaitingCount()).toBeGreaterThanOrEqual(1);

@@ -1,4 +1,4 @@
-import { PermanentError, withEffect } from '@commerce/service-kit';
+import { PermanentError, prismaStore, withEffect } from '@commerce/service-kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectDb, type Db } from '../../subgraphs/orders/src/db.ts';
 import { productCreatedEvent, startEventDelivery } from '../support/event-delivery.ts';
@@ -28,7 +28,7 @@ describe('effect handlers', () => {
     const recorded: number[] = [];
     const delivery = await startEventDelivery({
       unit: 'orders',
-      db,
+      store: prismaStore(db),
       redisUrl: env.REDIS_URL!,
       handlers: {
         'catalog.product.created': withEffect({
@@ -59,7 +59,7 @@ describe('effect handlers', () => {
     const recorded: string[] = [];
     const delivery = await startEventDelivery({
       unit: 'orders',
-      db,
+      store: prismaStore(db),
       redisUrl: env.REDIS_URL!,
       attempts: 3,
       handlers: {

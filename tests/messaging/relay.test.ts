@@ -7,6 +7,7 @@ import {
   createLogger,
   LIVE_ENTRY_FIELD,
   liveKeyPrefix,
+  prismaSql,
   type Relay,
   redisConnection,
   startRelay,
@@ -53,7 +54,7 @@ afterAll(async () => {
 describe('outbox relay', { timeout: 90_000 }, () => {
   it('appends the live update of an event no queue consumes to the unit stream, then prunes the published row', async () => {
     const event = stockChanged.create({ productId: randomUUID(), available: 3, onHand: 5, reserved: 2 });
-    await db.$transaction((tx) => appendEvents(tx, [event]));
+    await db.$transaction((tx) => appendEvents(prismaSql(tx), [event]));
     await waitFor('the update on the live stream', async () => (await liveEntries()).length > 0);
     expect(await liveEntries()).toEqual([
       {
@@ -88,8 +89,8 @@ describe('outbox relay', { timeout: 90_000 }, () => {
     const broken = { ...event, data: { ...event.data, available: -1 } };
     await expect(
       db.$transaction(async (tx) => {
-        await appendEvents(tx, [event]);
-        await appendEvents(tx, [broken as typeof event]);
+        await appendEvents(prismaSql(tx), [event]);
+        await appendEvents(prismaSql(tx), [broken as typeof event]);
       }),
     ).rejects.toThrow('Refusing to write an invalid event to the outbox: inventory.stock.changed: data.available');
     expect(await db.outboxEvent.count()).toBe(0);

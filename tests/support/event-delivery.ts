@@ -11,15 +11,15 @@ import {
   eventQueueName,
   redisConnection,
   startConsumers,
-  type TransactionalDb,
-  type TransactionClientOf,
+  type TransactionStore,
 } from '@commerce/service-kit';
 import { Queue } from 'bullmq';
 
-export async function startEventDelivery<Db extends TransactionalDb>(options: {
+export async function startEventDelivery<Tx>(options: {
   unit: UnitName;
-  db: Db;
-  handlers: EventHandlers<TransactionClientOf<Db>>;
+  /** The unit's store: its SqlPool, or prismaStore(db) for a unit whose handlers use Prisma. */
+  store: TransactionStore<Tx>;
+  handlers: EventHandlers<Tx>;
   redisUrl: string;
   /** The unit's own queue settings, when a test needs them (default: the consumer's concurrency, 2 tries, 100–200 ms). */
   concurrency?: number;
@@ -31,7 +31,7 @@ export async function startEventDelivery<Db extends TransactionalDb>(options: {
   const queue = new Queue(eventQueueName(options.unit), { connection, prefix });
   const consumers = startConsumers({
     unit: options.unit,
-    db: options.db,
+    store: options.store,
     handlers: options.handlers,
     connection,
     queuePrefix: prefix,

@@ -11,5 +11,6 @@ export * from './messaging/index.ts';
 export * from './pagination.ts';
 export * from './prisma.ts';
 export * from './redis.ts';
+export * from './sql.ts';
 export * from './subgraph.ts';
 export * from './unit.ts';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { liveUnits, type UnitName } from '@commerce/events';
 import { closeServer, createHttpServer, listen, type Route, sendJson } from './http.ts';
 import { createLogger, type Logger } from './logger.ts';
-import type { ConsumersOptions, TransactionalDb } from './messaging/consumer.ts';
+import type { ConsumersOptions } from './messaging/consumer.ts';
 import { checkRedisDurability } from './messaging/durability.ts';
 import { createLivePublisher } from './messaging/live.ts';
 import { createUnitMetrics } from './messaging/metrics.ts';
@@ -12,28 +12,35 @@ import type { RelayOptions } from './messaging/relay.ts';
 import { type ProcessRole, readProcessRole, runsApi, runsWorkers } from './messaging/role.ts';
 import { startWorkers, type Workers } from './messaging/workers.ts';
 import { createRedis } from './redis.ts';
+import { prismaStore, type Sql, type SqlPool, type TransactionalDb, type TransactionClientOf } from './sql.ts';
 import { probeRoutes, type RequestScope, type SubgraphOptions, startSubgraph, stopOnSignal } from './subgraph.ts';
 
 /** A unit's Prisma client: what its API, its consumers and its shutdown need of it. */
 export type UnitDb = TransactionalDb & { $disconnect(): Promise<void> };
 
 /** The consuming side of a unit: its handlers per event type and its queue's settings. */
-export type UnitConsumers<Db extends TransactionalDb> = Omit<
-  ConsumersOptions<Db>,
-  'unit' | 'db' | 'connection' | 'queuePrefix' | 'logger' | 'onProcessed'
+export type UnitConsumers<Tx> = Omit<
+  ConsumersOptions<Tx>,
+  'unit' | 'store' | 'connection' | 'queuePrefix' | 'logger' | 'onProcessed'
 >;
+
+/**
+ * Where a unit's event handlers run: with `sql` (the unit's own `pg` pool, closed with the unit),
+ * in its transactions, written in SQL; without, in Prisma interactive transactions.
+ */
+type UnitStore<Db extends UnitDb> =
+  | { sql: SqlPool; consumers?: UnitConsumers<Sql> }
+  | { sql?: undefined; consumers?: UnitConsumers<TransactionClientOf<Db>> };
 
 /** Everything a unit is: its API (schema, resolvers, context) and its workers. */
 export type UnitDefinition<TContext extends RequestScope, Db extends UnitDb> = SubgraphOptions<TContext> & {
   name: UnitName;
   db: Db;
-  /** Event handlers, for a unit that consumes events; the outbox relay runs in any case. */
-  consumers?: UnitConsumers<Db>;
   /** The unit's own series (Prometheus text), appended to /metrics: e.g. a circuit breaker's state. */
   metrics?: () => string;
   /** The relay's tuning and test hooks (poll interval, batch size, faults). */
   relay?: Omit<RelayOptions, 'unit' | 'databaseUrl' | 'connection' | 'queuePrefix' | 'logger' | 'onPublished'>;
-};
+} & UnitStore<Db>;
 
 export type RunOptions = {
   /** Default: ROLE from the environment (api, worker, all; unset is all). */
@@ -111,13 +118,11 @@ export async function runUnit<TContext extends RequestScope, Db extends UnitDb>(
                 })
               : undefined,
         },
-        consumers: unit.consumers && {
+        consumers: consumersOf(unit, {
           lockDurationMs: settings.consumerLockMs,
           stalledIntervalMs: settings.consumerStalledCheckMs,
-          ...unit.consumers,
-          db,
           onProcessed: metrics.onProcessed,
-        },
+        }),
       });
     }
     if (!api) probes = await serveProbes(name, settings, { ...probeRoutes(name, db, logger), ...routes }, logger);
@@ -126,6 +131,7 @@ export async function runUnit<TContext extends RequestScope, Db extends UnitDb>(
     await workers?.stop();
     liveRedis?.disconnect();
     await metrics.close();
+    await unit.sql?.close();
     throw error;
   }
   const baseUrl = api
@@ -141,9 +147,26 @@ export async function runUnit<TContext extends RequestScope, Db extends UnitDb>(
     liveRedis?.disconnect();
     if (probes) await closeServer(probes);
     await metrics.close();
+    await unit.sql?.close();
   };
   if (options.stopOnSignal ?? true) stopOnSignal(logger, close, () => db.$disconnect());
   return { role, logger, url: api?.url ?? baseUrl, baseUrl, workers, close };
+}
+
+/** The unit's consumers with their store: its SQL pool, or its Prisma client's transactions. */
+function consumersOf<Db extends UnitDb>(
+  unit: UnitStore<Db> & { db: Db },
+  settings: Pick<ConsumersOptions<unknown>, 'lockDurationMs' | 'stalledIntervalMs' | 'onProcessed'>,
+): Omit<ConsumersOptions<unknown>, 'unit' | 'connection' | 'queuePrefix' | 'logger'> | undefined {
+  if (!unit.consumers) return undefined;
+  const { onProcessed, ...defaults } = settings;
+  const consumers = unit.sql
+    ? { ...defaults, ...unit.consumers, store: unit.sql }
+    : { ...defaults, ...unit.consumers, store: prismaStore(unit.db) };
+  return { ...consumers, onProcessed } as Omit<
+    ConsumersOptions<unknown>,
+    'unit' | 'connection' | 'queuePrefix' | 'logger'
+  >;
 }
 
 async function serveProbes(

@@ -1,7 +1,7 @@
 // Every write of the accounts unit goes through here: one transaction per business change, with
 // the events it causes appended to the outbox in that same transaction (README, "Events").
 import { userRegistered } from '@commerce/events';
-import { appendEvents } from '@commerce/service-kit';
+import { appendEvents, prismaSql } from '@commerce/service-kit';
 import type { Db } from './db.ts';
 import type { PartnerClient, User } from './generated/prisma/client.ts';
 
@@ -12,7 +12,7 @@ export function openCustomerAccount(
 ): Promise<User> {
   return db.$transaction(async (tx) => {
     const user = await tx.user.create({ data: { ...account, role: 'CUSTOMER' } });
-    await appendEvents(tx, [userRegistered.create({ userId: user.id, email: user.email, name: user.name })]);
+    await appendEvents(prismaSql(tx), [userRegistered.create({ userId: user.id, email: user.email, name: user.name })]);
     return user;
   });
 }
@@ -34,7 +34,7 @@ export async function replayUsers(db: Db, pageSize = 500): Promise<number> {
         take: pageSize,
       });
       await appendEvents(
-        tx,
+        prismaSql(tx),
         users.map((user) =>
           userRegistered.create({ userId: user.id, email: user.email, name: user.name, announcedAgain: true }),
         ),

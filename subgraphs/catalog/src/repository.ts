@@ -4,7 +4,7 @@
  * and its event commit together or not at all (no dual writes).
  */
 import { productArchived, productCreated, productPriceChanged } from '@commerce/events';
-import { appendEvents } from '@commerce/service-kit';
+import { appendEvents, prismaSql } from '@commerce/service-kit';
 import type { Db } from './db.ts';
 import { Prisma, type Product } from './generated/prisma/client.ts';
 
@@ -38,7 +38,7 @@ export async function insertProduct(db: Db, row: NewProductRow): Promise<Product
   try {
     return await db.$transaction(async (tx) => {
       const product = await tx.product.create({ data: row });
-      await appendEvents(tx, [productCreated.create(stateOf(product))]);
+      await appendEvents(prismaSql(tx), [productCreated.create(stateOf(product))]);
       return product;
     });
   } catch (error) {
@@ -66,7 +66,7 @@ export async function insertMissingProducts(
     await tx.product.createMany({ data: missing });
     const added = await tx.product.findMany({ where: { id: { in: missing.map((row) => row.id) } } });
     await appendEvents(
-      tx,
+      prismaSql(tx),
       added.map((product) => productCreated.create(stateOf(product))),
     );
     return added.length;
@@ -85,7 +85,7 @@ export async function repriceProduct(db: Db, id: string, priceCents: number): Pr
     if (!locked) return null;
     if (!locked.active) return 'archived';
     const product = await tx.product.update({ where: { id }, data: { priceCents, version: { increment: 1 } } });
-    await appendEvents(tx, [
+    await appendEvents(prismaSql(tx), [
       productPriceChanged.create({ ...stateOf(product), previousPriceCents: locked.price_cents }),
     ]);
     return product;
@@ -104,7 +104,7 @@ export async function archiveProductRow(db: Db, id: string): Promise<Product | n
     });
     const product = archived[0];
     if (!product) return tx.product.findUnique({ where: { id } });
-    await appendEvents(tx, [productArchived.create({ ...stateOf(product), onSale: false })]);
+    await appendEvents(prismaSql(tx), [productArchived.create({ ...stateOf(product), onSale: false })]);
     return product;
   });
 }
@@ -126,7 +126,7 @@ export async function replayProducts(db: Db, pageSize = 500): Promise<number> {
         take: pageSize,
       });
       await appendEvents(
-        tx,
+        prismaSql(tx),
         products.map((product) => productCreated.create(stateOf(product))),
       );
       return products;

@@ -1,4 +1,4 @@
-import { createLogger, loaderByKey, type UnitDefinition } from '@commerce/service-kit';
+import { createLogger, createSqlPool, loaderByKey, type UnitDefinition } from '@commerce/service-kit';
 import type { InventoryConfig } from './config.ts';
 import type { Context } from './context.ts';
 import type { Db } from './db.ts';
@@ -15,6 +15,11 @@ export function inventoryUnit(config: InventoryConfig, db: Db): UnitDefinition<C
     resolvers,
     settings: config,
     db,
+    // The saga's transactions, one connection per job in hand.
+    sql: createSqlPool(config.databaseUrl, {
+      max: INVENTORY_CONSUMER_CONCURRENCY,
+      onError: (error) => logger.warn({ err: error }, 'inventory: database connection lost'),
+    }),
     consumers: { handlers: inventoryEventHandlers(logger), concurrency: INVENTORY_CONSUMER_CONCURRENCY },
     createContext: (scope) => ({
       ...scope,

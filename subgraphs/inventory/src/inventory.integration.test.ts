@@ -1,4 +1,4 @@
-import { inProcessApi, type RunningUnit, runUnit } from '@commerce/service-kit';
+import { createSqlPool, inProcessApi, type RunningUnit, runUnit, type SqlPool } from '@commerce/service-kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PRODUCTS } from '../../../prisma/seed/fixtures.ts';
 import { asRouter, errorCodes, graphql } from '../../../tests/support/graphql.ts';
@@ -12,12 +12,14 @@ import { openStockRow } from './repository.ts';
 const env = inject('env');
 const statements: string[] = [];
 let db: Db;
+let sql: SqlPool;
 let subgraph: RunningUnit;
 const staff = { kind: 'user' as const, userId: '00000000-0000-4000-a000-000000000001', role: 'STAFF' as const };
 const customer = { kind: 'user' as const, userId: '00000000-0000-4000-a000-000000000002', role: 'CUSTOMER' as const };
 
 beforeAll(async () => {
-  db = connectDb(env.INVENTORY_DATABASE_URL!, { onQuery: (sql) => statements.push(sql) });
+  db = connectDb(env.INVENTORY_DATABASE_URL!, { onQuery: (statement) => statements.push(statement) });
+  sql = createSqlPool(env.INVENTORY_DATABASE_URL!);
   subgraph = await runUnit(
     inventoryUnit(readConfig({ ...env, INVENTORY_PORT: '0', LOG_LEVEL: 'silent' }), db),
     inProcessApi,
@@ -26,6 +28,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await subgraph?.close();
   await db?.$disconnect();
+  await sql?.close();
 });
 
 const ENTITIES = `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Product { id stock { available onHand reserved } } } }`;
@@ -38,7 +41,7 @@ function newProductId(): string {
 /** A product catalog has announced: inventory holds its (empty) stock row, as its handler opens it. */
 async function announcedProductId(): Promise<string> {
   const productId = newProductId();
-  await db.$transaction((tx) => openStockRow(tx, productId));
+  await openStockRow(sql, productId);
   return productId;
 }
 

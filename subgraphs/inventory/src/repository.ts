@@ -3,7 +3,7 @@
  * that announces it (`inventory.stock.changed` on every change of levels).
  */
 import { stockChanged, stockRejected, stockReserved } from '@commerce/events';
-import { appendEvents, type TransactionClientOf } from '@commerce/service-kit';
+import { appendEvents, prismaSql, type Sql } from '@commerce/service-kit';
 import type { Db } from './db.ts';
 import {
   combineLines,
@@ -17,7 +17,8 @@ import {
 } from './domain/reservation.ts';
 import { available, checkLevels, type StockLevels } from './domain/stock.ts';
 
-export type Tx = TransactionClientOf<Db>;
+/** The transaction an event is applied in (the consumer's, on `pg`): the saga's writes are SQL. */
+export type Tx = Sql;
 
 /** A product's levels after a change, as every change announces them. */
 const stockChangedOf = (productId: string, stock: StockLevels) =>
@@ -28,10 +29,12 @@ const stockChangedOf = (productId: string, stock: StockLevels) =>
  * (a redelivery, a replay, seeded stock) is left as it is.
  */
 export async function openStockRow(tx: Tx, productId: string): Promise<void> {
-  await tx.$executeRaw`
-    INSERT INTO stock_items (product_id, on_hand, reserved, version, updated_at)
-    VALUES (${productId}::uuid, 0, 0, 0, now())
-    ON CONFLICT (product_id) DO NOTHING`;
+  await tx.execute(
+    `INSERT INTO stock_items (product_id, on_hand, reserved, version, updated_at)
+     VALUES ($1::uuid, 0, 0, 0, now())
+     ON CONFLICT (product_id) DO NOTHING`,
+    [productId],
+  );
 }
 
 /**
@@ -55,7 +58,7 @@ export async function addReceivedStock(
     if (!stock) return null;
     checkLevels(stock);
     await tx.stockAdjustment.create({ data: { productId, delta: quantity, reason: 'RESTOCK', actorId } });
-    await appendEvents(tx, [stockChangedOf(productId, stock)]);
+    await appendEvents(prismaSql(tx), [stockChangedOf(productId, stock)]);
     return stock;
   });
 }
@@ -79,19 +82,22 @@ export type StoredReservation = {
  * inventory has none yet (no lock then: two writers of a first row meet at its primary key).
  */
 export async function findReservationForUpdate(tx: Tx, orderId: string): Promise<StoredReservation | null> {
-  const [row] = await tx.$queryRaw<StoredReservation[]>`
-    SELECT order_id AS "orderId", status::text AS status, lines, version
-    FROM reservations WHERE order_id = ${orderId}::uuid
-    FOR UPDATE`;
+  const [row] = await tx.query<StoredReservation>(
+    `SELECT order_id AS "orderId", status::text AS status, lines, version
+     FROM reservations WHERE order_id = $1::uuid
+     FOR UPDATE`,
+    [orderId],
+  );
   return row ?? null;
 }
 
 /** The stock rows of these products as they are now (a product without a row is absent). */
 export async function readStockLevels(tx: Tx, productIds: readonly string[]): Promise<Map<string, StockLevels>> {
-  const rows = await tx.stockItem.findMany({
-    where: { productId: { in: [...productIds] } },
-    select: { productId: true, onHand: true, reserved: true, version: true },
-  });
+  const rows = await tx.query<StockLevels & { productId: string }>(
+    `SELECT product_id AS "productId", on_hand AS "onHand", reserved, version
+     FROM stock_items WHERE product_id = ANY($1::uuid[])`,
+    [productIds],
+  );
   return new Map(rows.map(({ productId, ...levels }) => [productId, levels]));
 }
 
@@ -109,31 +115,49 @@ export async function applyReservation(
   plan: readonly PlannedLine[],
   items: readonly ReservationLine[],
 ): Promise<'reserved' | 'conflict'> {
-  await tx.$executeRawUnsafe('SAVEPOINT apply_reservation');
+  await tx.execute('SAVEPOINT apply_reservation');
   const after: Array<[string, StockLevels]> = [];
   for (const line of plan) {
     // A write of the level computed from the read, guarded by the read's version: without the
     // guard, two reservations reading the same level would both write it and one would be lost.
-    const [stock] = await tx.stockItem.updateManyAndReturn({
-      where: { productId: line.productId, version: line.read.version },
-      data: { reserved: line.reservedAfter, version: { increment: 1 } },
-      select: { onHand: true, reserved: true, version: true },
-    });
+    const [stock] = await tx.query<StockLevels>(
+      `UPDATE stock_items SET reserved = $3, version = version + 1, updated_at = now()
+       WHERE product_id = $1::uuid AND version = $2
+       RETURNING on_hand AS "onHand", reserved, version`,
+      [line.productId, line.read.version, line.reservedAfter],
+    );
     if (!stock) {
-      await tx.$executeRawUnsafe('ROLLBACK TO SAVEPOINT apply_reservation');
+      await tx.execute('ROLLBACK TO SAVEPOINT apply_reservation');
       return 'conflict';
     }
     after.push([line.productId, stock]);
   }
-  await tx.$executeRawUnsafe('RELEASE SAVEPOINT apply_reservation');
-  await tx.reservation.create({
-    data: { orderId, status: 'RESERVED', lines: plan.map(({ productId, quantity }) => ({ productId, quantity })) },
-  });
+  await tx.execute('RELEASE SAVEPOINT apply_reservation');
+  await insertReservation(
+    tx,
+    orderId,
+    'RESERVED',
+    plan.map(({ productId, quantity }) => ({ productId, quantity })),
+  );
   await appendEvents(tx, [
     stockReserved.create({ orderId, items: items.map(({ productId, quantity }) => ({ productId, quantity })) }),
     ...after.map(([productId, stock]) => stockChangedOf(productId, stock)),
   ]);
   return 'reserved';
+}
+
+/** The order's first (and only) reservation row; a second writer of it fails on the primary key. */
+async function insertReservation(
+  tx: Tx,
+  orderId: string,
+  status: ReservationStatus,
+  lines: readonly ReservationLine[],
+): Promise<void> {
+  await tx.execute(
+    `INSERT INTO reservations (order_id, status, lines, version, created_at, updated_at)
+     VALUES ($1::uuid, $2::"ReservationStatus", $3::jsonb, 0, now(), now())`,
+    [orderId, status, JSON.stringify(lines)],
+  );
 }
 
 /** Not every line could be reserved: the order's reservation is REJECTED, nothing is held. */
@@ -144,7 +168,7 @@ export async function recordRejection(
   shortages: readonly Shortage[],
   reason: string,
 ): Promise<void> {
-  await tx.reservation.create({ data: { orderId, status: 'REJECTED', lines: [...lines] } });
+  await insertReservation(tx, orderId, 'REJECTED', lines);
   await appendEvents(tx, [stockRejected.create({ orderId, reason, shortages: [...shortages] })]);
 }
 
@@ -158,9 +182,7 @@ export async function recordCancelledBeforeReservation(
   orderId: string,
   lines: readonly ReservationLine[],
 ): Promise<void> {
-  await tx.reservation.create({
-    data: { orderId, status: statusAfter.tombstone, lines: combineLines(lines) },
-  });
+  await insertReservation(tx, orderId, statusAfter.tombstone, combineLines(lines));
 }
 
 const adjustmentReasons = { release: null, commit: 'SALE', return: 'RETURN' } as const;
@@ -176,31 +198,31 @@ export async function moveReservation(tx: Tx, reservation: StoredReservation, ch
   const events = [];
   for (const { productId, quantity } of combineLines(reservation.lines)) {
     const delta = levelChanges[change](quantity);
-    const [stock] = await tx.stockItem.updateManyAndReturn({
-      where: { productId },
-      data: {
-        onHand: { increment: delta.onHand },
-        reserved: { increment: delta.reserved },
-        version: { increment: 1 },
-      },
-      select: { onHand: true, reserved: true, version: true },
-    });
+    const [stock] = await tx.query<StockLevels>(
+      `UPDATE stock_items SET on_hand = on_hand + $2, reserved = reserved + $3, version = version + 1, updated_at = now()
+       WHERE product_id = $1::uuid
+       RETURNING on_hand AS "onHand", reserved, version`,
+      [productId, delta.onHand, delta.reserved],
+    );
     // The reservation was made against this row, and rows are never deleted.
     if (!stock) throw new Error(`order ${reservation.orderId}: product ${productId} has no stock row`);
     checkLevels(stock);
     const reason = adjustmentReasons[change];
     if (reason) {
-      await tx.stockAdjustment.create({
-        data: { productId, delta: delta.onHand, reason, orderId: reservation.orderId },
-      });
+      await tx.execute(
+        `INSERT INTO stock_adjustments (id, product_id, delta, reason, order_id, created_at)
+         VALUES (gen_random_uuid(), $1::uuid, $2, $3::"AdjustmentReason", $4::uuid, now())`,
+        [productId, delta.onHand, reason, reservation.orderId],
+      );
     }
     events.push(stockChangedOf(productId, stock));
   }
-  const moved = await tx.reservation.updateMany({
-    where: { orderId: reservation.orderId, version: reservation.version },
-    data: { status: statusAfter[change], version: { increment: 1 } },
-  });
+  const moved = await tx.execute(
+    `UPDATE reservations SET status = $3::"ReservationStatus", version = version + 1, updated_at = now()
+     WHERE order_id = $1::uuid AND version = $2`,
+    [reservation.orderId, reservation.version, statusAfter[change]],
+  );
   // Unreachable while the row is locked (findReservationForUpdate); if it ever is, undo it all.
-  if (moved.count !== 1) throw new Error(`order ${reservation.orderId}: reservation changed while locked`);
+  if (moved !== 1) throw new Error(`order ${reservation.orderId}: reservation changed while locked`);
   await appendEvents(tx, events);
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { orderCancelled, orderConfirmed, orderPlaced, orderRefunded } from '@commerce/events';
+import type { Sql, SqlPool } from '@commerce/service-kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ORDERS } from '../../../prisma/seed/fixtures.ts';
 import { startEventDelivery } from '../../../tests/support/event-delivery.ts';
@@ -15,19 +16,23 @@ import { returnStock } from './use-cases/return-stock.ts';
 // queue concurrency) over the real test database: events are delivered as the relay would.
 const env = inject('env');
 let db: Db;
-let delivery: Awaited<ReturnType<typeof startEventDelivery<Db>>>;
+let sql: SqlPool;
+let delivery: Awaited<ReturnType<typeof startEventDelivery<Sql>>>;
 /** The most saga handlers that ran at the same moment: the race test must have raced. */
 let inFlight = 0;
 let mostInFlight = 0;
 
 beforeAll(async () => {
   db = connectDb(env.INVENTORY_DATABASE_URL!);
-  const consumers = inventoryUnit(readConfig({ ...env, INVENTORY_PORT: '0', LOG_LEVEL: 'silent' }), db).consumers!;
+  const unit = inventoryUnit(readConfig({ ...env, INVENTORY_PORT: '0', LOG_LEVEL: 'silent' }), db);
+  if (!unit.sql) throw new Error('inventory applies saga events on its SQL pool');
+  sql = unit.sql;
+  const consumers = unit.consumers!;
   const reserve = consumers.handlers['orders.order.placed'];
   if (typeof reserve !== 'function') throw new Error('inventory reserves stock in the recording transaction');
   delivery = await startEventDelivery({
     unit: 'inventory',
-    db,
+    store: sql,
     handlers: {
       ...consumers.handlers,
       'orders.order.placed': async (event, tx) => {
@@ -48,6 +53,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await delivery?.stop();
   await db?.$disconnect();
+  await sql?.close();
 });
 
 const customerId = randomUUID();
@@ -194,7 +200,7 @@ describe('reserving stock for a placed order', () => {
       { productId: second, quantity: 1 },
     ];
     const orderId = randomUUID();
-    const outcome = await db.$transaction(async (tx) => {
+    const outcome = await sql.transaction(async (tx) => {
       const stale = planReservation(lines, await readStockLevels(tx, [first, second]));
       if (stale.outcome !== 'reserve') throw new Error('expected a plan to reserve');
       // Another order takes one of the second product, and commits, after this read.
@@ -282,7 +288,7 @@ describe('the rest of the saga', () => {
     const productId = await productWithStock(5);
     const o = order([{ productId, quantity: 2 }]);
     const confirmed = o.confirmed();
-    await expect(db.$transaction((tx) => commitReservation(tx, confirmed.data))).rejects.toThrow(StepArrivedEarly);
+    await expect(sql.transaction((tx) => commitReservation(tx, confirmed.data))).rejects.toThrow(StepArrivedEarly);
     expect(await statusOf(o.orderId)).toBeUndefined();
 
     // Both at once through the queue: whichever runs first, the confirm ends applied after the placement.
@@ -297,7 +303,7 @@ describe('the rest of the saga', () => {
     const o = order([{ productId, quantity: 2 }]);
     await delivery.deliver(o.placed());
     const refunded = o.refunded();
-    await expect(db.$transaction((tx) => returnStock(tx, refunded.data))).rejects.toThrow(StepArrivedEarly);
+    await expect(sql.transaction((tx) => returnStock(tx, refunded.data))).rejects.toThrow(StepArrivedEarly);
 
     const outcomes = await Promise.all([delivery.deliver(refunded), delivery.deliver(o.confirmed())]);
     expect(outcomes).toEqual(['completed', 'completed']);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createLogger } from '@commerce/service-kit';
+import { createLogger, createSqlPool, type Sql, type SqlPool } from '@commerce/service-kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { productCreatedEvent, startEventDelivery } from '../../../tests/support/event-delivery.ts';
 import { connectDb, type Db } from './db.ts';
@@ -9,14 +9,16 @@ import { restock } from './use-cases/restock.ts';
 // Inventory opens a stock row for every product catalog announces, through its real consumers.
 const env = inject('env');
 let db: Db;
-let delivery: Awaited<ReturnType<typeof startEventDelivery<Db>>>;
+let sql: SqlPool;
+let delivery: Awaited<ReturnType<typeof startEventDelivery<Sql>>>;
 const staffId = randomUUID();
 
 beforeAll(async () => {
   db = connectDb(env.INVENTORY_DATABASE_URL!);
+  sql = createSqlPool(env.INVENTORY_DATABASE_URL!);
   delivery = await startEventDelivery({
     unit: 'inventory',
-    db,
+    store: sql,
     handlers: inventoryEventHandlers(createLogger('inventory-test', 'silent')),
     redisUrl: env.REDIS_URL!,
   });
@@ -24,6 +26,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await delivery?.stop();
   await db?.$disconnect();
+  await sql?.close();
 });
 
 const created = productCreatedEvent;

@@ -1,8 +1,7 @@
-import type { EventHandlers, UnitDefinition } from '@commerce/service-kit';
+import { createLogger, createSqlPool, type EventHandlers, type Sql, type UnitDefinition } from '@commerce/service-kit';
 import type { NotificationsConfig } from './config.ts';
 import type { Context } from './context.ts';
 import type { Db } from './db.ts';
-import type { Prisma } from './generated/prisma/client.ts';
 import { createMailer, type Mailer } from './mailer.ts';
 import { resolvers } from './resolvers.ts';
 import { countLoader, notificationPagesLoader } from './use-cases/find-notifications.ts';
@@ -10,26 +9,41 @@ import { emailSender } from './use-cases/send-email.ts';
 import { tellOrderOutcome } from './use-cases/tell-order-outcome.ts';
 import { welcomeNewCustomer } from './use-cases/welcome-new-customer.ts';
 
-/** What notifications does with each event it consumes (tests run them with a mailer of their own). */
-export function notificationHandlers(db: Db, mailer: Mailer): EventHandlers<Prisma.TransactionClient> {
+/**
+ * What notifications does with each event it consumes, in transactions of the unit's `pg` pool;
+ * `sql` is that pool, for the e-mail sender's reads outside a transaction (tests run them with a
+ * mailer of their own).
+ */
+export function notificationHandlers(sql: Sql, mailer: Mailer): EventHandlers<Sql> {
   return {
     'accounts.user.registered': welcomeNewCustomer,
     'orders.order.confirmed': tellOrderOutcome,
     'orders.order.rejected': tellOrderOutcome,
     'orders.order.cancelled': tellOrderOutcome,
     'orders.order.refunded': tellOrderOutcome,
-    'notifications.email.requested': emailSender(db, mailer),
+    'notifications.email.requested': emailSender(sql, mailer),
   };
 }
 
+/** Jobs the consumer runs at once; each holds at most one connection of the pool at a time. */
+const CONSUMER_CONCURRENCY = 4;
+
 /** The notifications unit over a given database: main.ts runs it with runUnit, tests start its API in-process. */
 export function notificationsUnit(config: NotificationsConfig, db: Db): UnitDefinition<Context, Db> {
+  const logger = createLogger('notifications', config.logLevel);
+  // The event path's connections (the API stays on Prisma).
+  const sql = createSqlPool(config.databaseUrl, {
+    max: CONSUMER_CONCURRENCY,
+    onError: (error) => logger.warn({ err: error }, 'notifications database: an idle connection failed'),
+  });
   return {
     name: 'notifications',
+    logger,
     schemaFile: new URL('../schema.graphql', import.meta.url),
     resolvers,
     settings: config,
     db,
+    sql,
     createContext: (scope) => ({
       ...scope,
       db,
@@ -37,6 +51,6 @@ export function notificationsUnit(config: NotificationsConfig, db: Db): UnitDefi
       countByUser: countLoader(db, false),
       unreadCountByUser: countLoader(db, true),
     }),
-    consumers: { handlers: notificationHandlers(db, createMailer(config)) },
+    consumers: { handlers: notificationHandlers(sql, createMailer(config)), concurrency: CONSUMER_CONCURRENCY },
   };
 }

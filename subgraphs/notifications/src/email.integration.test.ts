@@ -15,7 +15,15 @@ import {
   parseEvent,
   userRegistered,
 } from '@commerce/events';
-import { createMessagingAdmin, deadLetterQueueName, eventQueueName, redisConnection } from '@commerce/service-kit';
+import {
+  createMessagingAdmin,
+  createSqlPool,
+  deadLetterQueueName,
+  eventQueueName,
+  redisConnection,
+  type Sql,
+  type SqlPool,
+} from '@commerce/service-kit';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type MailSink, startMailSink } from '../../../scripts/sandbox/mail-sink.ts';
@@ -29,23 +37,26 @@ const env = inject('env');
 const MAIL_FROM = 'Commerce <shop@shop.test>';
 let database: Awaited<ReturnType<typeof createFixtureDatabase>>;
 let db: Db;
+/** The consumers' pool, as notificationsUnit gives them; `db` (Prisma) only looks at the result. */
+let sql: SqlPool;
 let sink: MailSink;
 let sinkDirectory: string;
 let mailer: Mailer;
-let delivery: Awaited<ReturnType<typeof startEventDelivery<Db>>>;
+let delivery: Awaited<ReturnType<typeof startEventDelivery<Sql>>>;
 const queues: Queue[] = [];
 
 beforeAll(async () => {
   database = await createFixtureDatabase('notifications');
   db = connectDb(database.url);
+  sql = createSqlPool(database.url, { max: 4 });
   sinkDirectory = mkdtempSync(join(tmpdir(), 'ntf-mail-'));
   sink = await startMailSink({ smtpPort: 0, httpPort: 0, directory: sinkDirectory });
   mailer = createMailer({ smtpUrl: `smtp://127.0.0.1:${sink.smtpPort}`, mailFrom: MAIL_FROM });
   // Enough tries, close together, to wait out a failure the test ends by hand.
   delivery = await startEventDelivery({
     unit: 'notifications',
-    db,
-    handlers: notificationHandlers(db, mailer),
+    store: sql,
+    handlers: notificationHandlers(sql, mailer),
     redisUrl: env.REDIS_URL!,
     attempts: 12,
     backoff: { baseMs: 250, maxMs: 1500 },
@@ -57,6 +68,7 @@ afterAll(async () => {
   await Promise.all(queues.map((queue) => queue.close()));
   mailer?.close();
   await sink?.close();
+  await sql?.close();
   await db?.$disconnect();
   await database?.drop();
   if (sinkDirectory) rmSync(sinkDirectory, { recursive: true, force: true });
@@ -266,8 +278,8 @@ describe('a failing mail server never loses an e-mail and never doubles it', () 
     // A consumer that gives up after two tries, on queues of its own.
     const impatient = await startEventDelivery({
       unit: 'notifications',
-      db,
-      handlers: notificationHandlers(db, mailer),
+      store: sql,
+      handlers: notificationHandlers(sql, mailer),
       redisUrl: env.REDIS_URL!,
       attempts: 2,
     });

@@ -40,8 +40,25 @@ export const smtpTimeouts = {
   dnsTimeout: 5_000,
 };
 
+/**
+ * Connections kept open between messages (nodemailer's pool): a message costs its MAIL, RCPT and
+ * DATA, not a new connection with its greeting, EHLO (and STARTTLS). At most as many as the
+ * consumer sends at once (its concurrency, app.ts). Idle ones close before servers usually drop
+ * them. A connection that closes under a message (mostly one the server dropped while idle, before
+ * a byte of the message went over it) hands it to a new connection once; a failure beyond that is
+ * the consumer's to retry with backoff, as without the pool. A message the server refuses (4xx,
+ * 5xx) fails its send as before, and its connection is reset (RSET) for the next one.
+ */
+export const smtpPool = {
+  pool: true,
+  maxConnections: 4,
+  maxMessages: 100,
+  idleTimeout: 30_000,
+  maxRequeues: 1,
+} as const;
+
 export function createMailer(settings: MailSettings): Mailer {
-  const transport = nodemailer.createTransport({ url: settings.smtpUrl, ...smtpTimeouts });
+  const transport = nodemailer.createTransport({ url: settings.smtpUrl, ...smtpTimeouts, ...smtpPool });
   return {
     async send(email) {
       const messageId = messageIdOf(email.emailId, settings.mailFrom);

@@ -1,26 +1,54 @@
 // Every write of the notifications unit goes through here. Writes made for an event take the
 // consumer's transaction (the one that records the event in inbox_events), so the effect and the
 // inbox row commit together and a redelivery changes nothing.
+//
+// The event path (recipients, notifications and e-mails written for an event, the e-mail
+// sender's reads and marks) is parameterised SQL on `pg`: it runs for every order, and Prisma's
+// query pipeline cost several times the statements it sent. The GraphQL API's reads and its
+// read mark stay on Prisma. Rows come back in the shapes of Prisma's types, so callers cannot
+// tell. `notifications` timestamps are `timestamp` without a zone holding UTC, as Prisma writes
+// and reads them: written and read here AT TIME ZONE 'UTC', whatever the process's zone.
 import { randomUUID } from 'node:crypto';
-import { emailRequested, notificationAdded } from '@commerce/events';
-import { appendEvents } from '@commerce/service-kit';
+import { type CommerceEvent, emailRequested, notificationAdded } from '@commerce/events';
+import { appendEvents, type Sql } from '@commerce/service-kit';
 import type { Db } from './db.ts';
 import type { EmailContent, Message } from './domain/message.ts';
-import type { Email, Notification, NotificationChannel, Prisma, Recipient } from './generated/prisma/client.ts';
+import type { Email, Notification, NotificationChannel, Recipient } from './generated/prisma/client.ts';
 
-type Writer = Db | Prisma.TransactionClient;
+const NOTIFICATION = `id, user_id AS "userId", kind, title, body, channel::text AS channel,
+  read_at AT TIME ZONE 'UTC' AS "readAt", created_at AT TIME ZONE 'UTC' AS "createdAt"`;
+const EMAIL = `id, user_id AS "userId", "to", subject, "text", status::text AS status,
+  created_at AS "createdAt", sent_at AS "sentAt"`;
+const RECIPIENT = `user_id AS "userId", email, name, updated_at AS "updatedAt"`;
 
 /**
- * Tells a user something: a new notification, unread, and its notifications.notification.added
- * outbox row (the user's `notificationAdded` subscription hears of it once this commits).
+ * Tells a user something: a new notification, unread, with the notifications.notification.added
+ * event for the caller's outbox (the user's `notificationAdded` subscription hears of it once
+ * this commits).
  */
-async function sendNotification(
-  tx: Prisma.TransactionClient,
+async function addNotification(
+  tx: Sql,
   notification: { userId: string; kind: string; title: string; body: string; channel: NotificationChannel },
-): Promise<Notification> {
-  const row = await tx.notification.create({ data: notification });
-  await appendEvents(tx, [notificationAdded.create({ notificationId: row.id, userId: row.userId, kind: row.kind })]);
-  return row;
+): Promise<{ row: Notification; added: CommerceEvent }> {
+  // Id and creation time made here, as Prisma's client made them (@default(uuid()), @default(now())).
+  const [row] = await tx.query<Notification>(
+    `INSERT INTO notifications (id, user_id, kind, title, body, channel, created_at)
+     VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::"NotificationChannel", $7::timestamptz AT TIME ZONE 'UTC')
+     RETURNING ${NOTIFICATION}`,
+    [
+      randomUUID(),
+      notification.userId,
+      notification.kind,
+      notification.title,
+      notification.body,
+      notification.channel,
+      new Date(),
+    ],
+  );
+  return {
+    row: row!,
+    added: notificationAdded.create({ notificationId: row!.id, userId: row!.userId, kind: row!.kind }),
+  };
 }
 
 /**
@@ -30,19 +58,29 @@ async function sendNotification(
  * e-mail is never lost: it is in the outbox from the start.
  */
 export async function notifyWithEmail(
-  tx: Prisma.TransactionClient,
+  tx: Sql,
   recipient: Recipient,
   message: Message,
   email: EmailContent,
 ): Promise<{ notification: Notification; email: Email }> {
-  const notification = await sendNotification(tx, { userId: recipient.userId, channel: 'IN_APP', ...message });
-  const row = await tx.email.create({
-    data: { id: randomUUID(), userId: recipient.userId, to: recipient.email, subject: email.subject, text: email.text },
-  });
+  const notification = await addNotification(tx, { userId: recipient.userId, channel: 'IN_APP', ...message });
+  const [row] = await tx.query<Email>(
+    `INSERT INTO emails (id, user_id, "to", subject, "text", status, created_at)
+     VALUES ($1::uuid, $2::uuid, $3, $4, $5, 'PENDING', $6::timestamptz)
+     RETURNING ${EMAIL}`,
+    [randomUUID(), recipient.userId, recipient.email, email.subject, email.text, new Date()],
+  );
   await appendEvents(tx, [
-    emailRequested.create({ emailId: row.id, userId: row.userId, to: row.to, subject: row.subject, text: row.text }),
+    notification.added,
+    emailRequested.create({
+      emailId: row!.id,
+      userId: row!.userId,
+      to: row!.to,
+      subject: row!.subject,
+      text: row!.text,
+    }),
   ]);
-  return { notification, email: row };
+  return { notification: notification.row, email: row! };
 }
 
 /**
@@ -50,35 +88,42 @@ export async function notifyWithEmail(
  * copy changes nothing (queues are not ordered, and a replay may overtake a registration).
  */
 export async function keepRecipient(
-  tx: Prisma.TransactionClient,
+  tx: Sql,
   recipient: { userId: string; email: string; name: string; announcedAt: Date },
 ): Promise<void> {
-  await tx.$executeRaw`
-    INSERT INTO recipients (user_id, email, name, updated_at)
-    VALUES (${recipient.userId}::uuid, ${recipient.email}, ${recipient.name}, ${recipient.announcedAt})
-    ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, name = excluded.name, updated_at = excluded.updated_at
-    WHERE recipients.updated_at <= excluded.updated_at`;
+  await tx.execute(
+    `INSERT INTO recipients (user_id, email, name, updated_at)
+     VALUES ($1::uuid, $2, $3, $4::timestamptz)
+     ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, name = excluded.name, updated_at = excluded.updated_at
+     WHERE recipients.updated_at <= excluded.updated_at`,
+    [recipient.userId, recipient.email, recipient.name, recipient.announcedAt],
+  );
 }
 
-export function findNotification(db: Writer, id: string): Promise<Notification | null> {
+export function findNotification(db: Db, id: string): Promise<Notification | null> {
   return db.notification.findUnique({ where: { id } });
 }
 
-export function findRecipient(db: Writer, userId: string): Promise<Recipient | null> {
-  return db.recipient.findUnique({ where: { userId } });
+export async function findRecipient(db: Sql, userId: string): Promise<Recipient | null> {
+  const [row] = await db.query<Recipient>(`SELECT ${RECIPIENT} FROM recipients WHERE user_id = $1::uuid`, [userId]);
+  return row ?? null;
 }
 
-export function findEmail(db: Writer, id: string): Promise<Email | null> {
-  return db.email.findUnique({ where: { id } });
+export async function findEmail(db: Sql, id: string): Promise<Email | null> {
+  const [row] = await db.query<Email>(`SELECT ${EMAIL} FROM emails WHERE id = $1::uuid`, [id]);
+  return row ?? null;
 }
 
 /** The SMTP server accepted the e-mail: never sent again. The first time stays (a later mark changes nothing). */
-export async function markEmailSent(tx: Prisma.TransactionClient, id: string, sentAt: Date): Promise<void> {
-  await tx.email.updateMany({ where: { id, status: 'PENDING' }, data: { status: 'SENT', sentAt } });
+export async function markEmailSent(tx: Sql, id: string, sentAt: Date): Promise<void> {
+  await tx.execute(
+    `UPDATE emails SET status = 'SENT', sent_at = $2::timestamptz WHERE id = $1::uuid AND status = 'PENDING'`,
+    [id, sentAt],
+  );
 }
 
 /** The user read it; a second mark keeps the first read time (conditional update, safe against a race). */
-export async function markRead(db: Writer, id: string): Promise<Notification> {
+export async function markRead(db: Db, id: string): Promise<Notification> {
   await db.notification.updateMany({ where: { id, readAt: null }, data: { readAt: new Date() } });
   return db.notification.findUniqueOrThrow({ where: { id } });
 }

@@ -1,4 +1,4 @@
-import { createLogger, type UnitDefinition } from '@commerce/service-kit';
+import { createLogger, createSqlPool, type UnitDefinition } from '@commerce/service-kit';
 import type { OrdersConfig } from './config.ts';
 import type { Context } from './context.ts';
 import type { Db } from './db.ts';
@@ -14,12 +14,18 @@ import {
 /** The orders unit over a given database: main.ts runs it with runUnit, tests start it in-process. */
 export function ordersUnit(config: OrdersConfig, db: Db): UnitDefinition<Context, Db> {
   const logger = createLogger('orders', config.logLevel);
+  // The saga's transactions and the mutations': a connection per job in hand, and a few for requests.
+  const sql = createSqlPool(config.databaseUrl, {
+    max: config.consumerConcurrency + 4,
+    onError: (error) => logger.warn({ err: error }, 'orders: database connection lost'),
+  });
   return {
     name: 'orders',
     schemaFile: new URL('../schema.graphql', import.meta.url),
     resolvers,
     settings: config,
     db,
+    sql,
     logger,
     consumers: {
       handlers: ordersEventHandlers({ timeouts: config.saga, logger }),
@@ -28,6 +34,7 @@ export function ordersUnit(config: OrdersConfig, db: Db): UnitDefinition<Context
     createContext: (scope) => ({
       ...scope,
       db,
+      sql,
       saga: config.saga,
       ordersById: ordersByIdLoader(db),
       timelineByOrderId: timelineLoader(db),

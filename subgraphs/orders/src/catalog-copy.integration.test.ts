@@ -1,5 +1,5 @@
 import { productArchived, productPriceChanged } from '@commerce/events';
-import { createLogger } from '@commerce/service-kit';
+import { createLogger, createSqlPool, type Sql, type SqlPool } from '@commerce/service-kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { productCreatedEvent, startEventDelivery } from '../../../tests/support/event-delivery.ts';
 import { connectDb, type Db } from './db.ts';
@@ -8,13 +8,15 @@ import { ordersEventHandlers } from './event-handlers.ts';
 // Orders' copy of catalog's products, fed by its real consumers over its test database.
 const env = inject('env');
 let db: Db;
-let delivery: Awaited<ReturnType<typeof startEventDelivery<Db>>>;
+let sql: SqlPool;
+let delivery: Awaited<ReturnType<typeof startEventDelivery<Sql>>>;
 
 beforeAll(async () => {
   db = connectDb(env.ORDERS_DATABASE_URL!);
+  sql = createSqlPool(env.ORDERS_DATABASE_URL!);
   delivery = await startEventDelivery({
     unit: 'orders',
-    db,
+    store: sql,
     handlers: ordersEventHandlers({
       timeouts: { reservationTimeoutMs: 30_000, paymentTimeoutMs: 120_000 },
       logger: createLogger('orders-test', 'silent'),
@@ -25,6 +27,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await delivery?.stop();
   await db?.$disconnect();
+  await sql?.close();
 });
 
 const created = productCreatedEvent;

@@ -1,4 +1,4 @@
-import type { RequestScope } from '@commerce/service-kit';
+import type { RequestScope, SqlPool } from '@commerce/service-kit';
 import type DataLoader from 'dataloader';
 import type { SagaTimeouts } from './config.ts';
 import type { Db } from './db.ts';
@@ -8,6 +8,8 @@ import type { CustomerPageKey } from './use-cases/find-orders.ts';
 
 export type Context = RequestScope & {
   db: Db;
+  /** Writes (placing, cancelling, refunding) and the reads they decide from: SQL on `pg`. */
+  sql: SqlPool;
   /** The saga's step time limits (a placed order's reservation deadline). */
   saga: SagaTimeouts;
   ordersById: DataLoader<string, OrderWithItems | null>;

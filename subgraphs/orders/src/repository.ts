@@ -5,13 +5,16 @@
  * of catalog's products.
  */
 import type { CommerceEvent, EventOf } from '@commerce/events';
-import { appendEvents, type TransactionClientOf } from '@commerce/service-kit';
-import type { Db } from './db.ts';
+import { appendEvents, type Sql, type SqlPool } from '@commerce/service-kit';
 import type { OrderWithItems } from './domain/order.ts';
 import type { PricedOrder, ProductCopy } from './domain/placement.ts';
 import type { Decision, TimelineNote } from './domain/saga.ts';
 
-export type Tx = TransactionClientOf<Db>;
+/**
+ * The transaction a write runs in: the consumer's for a saga event, the unit's pool's for a
+ * mutation. Writes and the reads they decide from are SQL on `pg` (reads for queries use Prisma).
+ */
+export type Tx = Sql;
 
 /** The product state every product event carries. */
 export type ProductState = EventOf<'catalog.product.created'>['data'];
@@ -23,31 +26,52 @@ export type ProductState = EventOf<'catalog.product.created'>['data'];
  */
 export async function keepProductState(tx: Tx, state: ProductState): Promise<void> {
   const { productId, sku, name, priceCents, currency, onSale, version } = state;
-  await tx.$executeRaw`
-    INSERT INTO catalog_products (product_id, sku, name, price_cents, currency, on_sale, version, updated_at)
-    VALUES (${productId}::uuid, ${sku}, ${name}, ${priceCents}, ${currency}, ${onSale}, ${version}, now())
-    ON CONFLICT (product_id) DO UPDATE SET
-      sku = EXCLUDED.sku, name = EXCLUDED.name, price_cents = EXCLUDED.price_cents,
-      currency = EXCLUDED.currency, on_sale = EXCLUDED.on_sale, version = EXCLUDED.version,
-      updated_at = EXCLUDED.updated_at
-    WHERE catalog_products.version < EXCLUDED.version`;
+  await tx.execute(
+    `INSERT INTO catalog_products (product_id, sku, name, price_cents, currency, on_sale, version, updated_at)
+     VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, now())
+     ON CONFLICT (product_id) DO UPDATE SET
+       sku = EXCLUDED.sku, name = EXCLUDED.name, price_cents = EXCLUDED.price_cents,
+       currency = EXCLUDED.currency, on_sale = EXCLUDED.on_sale, version = EXCLUDED.version,
+       updated_at = EXCLUDED.updated_at
+     WHERE catalog_products.version < EXCLUDED.version`,
+    [productId, sku, name, priceCents, currency, onSale, version],
+  );
 }
 
 /** Orders' copy of these products, by id (unknown ids are absent). */
-export async function productCopies(db: Db | Tx, productIds: readonly string[]): Promise<Map<string, ProductCopy>> {
-  const rows = await db.catalogProduct.findMany({ where: { productId: { in: [...productIds] } } });
+export async function productCopies(db: Sql, productIds: readonly string[]): Promise<Map<string, ProductCopy>> {
+  const rows = await db.query<ProductCopy>(
+    `SELECT product_id AS "productId", name, price_cents AS "priceCents", currency, on_sale AS "onSale"
+     FROM catalog_products WHERE product_id = ANY($1::uuid[])`,
+    [productIds],
+  );
   return new Map(rows.map((row) => [row.productId, row]));
 }
 
-const withItems = { include: { items: { orderBy: { position: 'asc' } } } } as const;
+/** An order with its items in position order, as Prisma's `include: { items }` gives it. */
+const ORDER_WITH_ITEMS = `
+  SELECT o.id, o.customer_id AS "customerId", o.status::text AS status, o.total_cents AS "totalCents",
+         o.currency, o.version, o.created_at AS "createdAt", o.updated_at AS "updatedAt",
+         o.idempotency_key AS "idempotencyKey", o.request_hash AS "requestHash",
+         o.refund_pending AS "refundPending", o.refund_reason AS "refundReason",
+         COALESCE((SELECT json_agg(json_build_object(
+                    'id', i.id, 'orderId', i.order_id, 'productId', i.product_id, 'quantity', i.quantity,
+                    'unitPriceCents', i.unit_price_cents, 'position', i.position) ORDER BY i.position)
+                   FROM order_items i WHERE i.order_id = o.id), '[]') AS items
+  FROM orders o`;
 
-/** The order a customer placed with this idempotency key, if any. */
-export function findOrderByKey(db: Db | Tx, customerId: string, idempotencyKey: string) {
-  return db.order.findUnique({ ...withItems, where: { customerId_idempotencyKey: { customerId, idempotencyKey } } });
+async function oneOrder(db: Sql, where: string, values: readonly unknown[]): Promise<OrderWithItems | null> {
+  const [order] = await db.query<OrderWithItems>(`${ORDER_WITH_ITEMS} WHERE ${where}`, values);
+  return order ?? null;
 }
 
-export function findOrder(db: Db | Tx, id: string): Promise<OrderWithItems | null> {
-  return db.order.findUnique({ ...withItems, where: { id } });
+/** The order a customer placed with this idempotency key, if any. */
+export function findOrderByKey(db: Sql, customerId: string, idempotencyKey: string) {
+  return oneOrder(db, 'o.customer_id = $1::uuid AND o.idempotency_key = $2', [customerId, idempotencyKey]);
+}
+
+export function findOrder(db: Sql, id: string): Promise<OrderWithItems | null> {
+  return oneOrder(db, 'o.id = $1::uuid', [id]);
 }
 
 export type NewOrder = {
@@ -67,21 +91,45 @@ export type NewOrder = {
  * the insert): nothing is written; the caller reads that order back. ON CONFLICT waits for the
  * other transaction, so the order it then reads is committed.
  */
-export async function storePlacedOrder(db: Db, order: NewOrder): Promise<boolean> {
-  return db.$transaction(async (tx) => {
-    const inserted = await tx.$executeRaw`
-      INSERT INTO orders (id, customer_id, status, total_cents, currency, idempotency_key, request_hash, created_at, updated_at)
-      VALUES (${order.id}::uuid, ${order.customerId}::uuid, 'PENDING', ${order.priced.totalCents},
-              ${order.priced.currency}, ${order.idempotencyKey}, ${order.requestHash}, now(), now())
-      ON CONFLICT (customer_id, idempotency_key) DO NOTHING`;
+export async function storePlacedOrder(sql: SqlPool, order: NewOrder): Promise<boolean> {
+  return sql.transaction(async (tx) => {
+    const inserted = await tx.execute(
+      `INSERT INTO orders (id, customer_id, status, total_cents, currency, idempotency_key, request_hash, created_at, updated_at)
+       VALUES ($1::uuid, $2::uuid, 'PENDING', $3, $4, $5, $6, now(), now())
+       ON CONFLICT (customer_id, idempotency_key) DO NOTHING`,
+      [
+        order.id,
+        order.customerId,
+        order.priced.totalCents,
+        order.priced.currency,
+        order.idempotencyKey,
+        order.requestHash,
+      ],
+    );
     if (inserted === 0) return false;
-    await tx.orderItem.createMany({
-      data: order.priced.items.map((line, position) => ({ orderId: order.id, position, ...line })),
-    });
-    await tx.orderTimelineEntry.create({ data: { orderId: order.id, ...order.placed } });
+    const lines = order.priced.items;
+    await tx.execute(
+      `INSERT INTO order_items (id, order_id, product_id, quantity, unit_price_cents, position)
+       SELECT gen_random_uuid(), $1::uuid, line.product_id, line.quantity, line.unit_price_cents, line.position - 1
+       FROM unnest($2::uuid[], $3::int[], $4::int[]) WITH ORDINALITY AS line(product_id, quantity, unit_price_cents, position)`,
+      [
+        order.id,
+        lines.map((line) => line.productId),
+        lines.map((line) => line.quantity),
+        lines.map((line) => line.unitPriceCents),
+      ],
+    );
+    await addTimelineEntry(tx, order.id, order.placed);
     await appendEvents(tx, order.events);
     return true;
   });
+}
+
+async function addTimelineEntry(tx: Tx, orderId: string, entry: TimelineNote): Promise<void> {
+  await tx.execute(
+    'INSERT INTO order_timeline (id, order_id, step, detail, at) VALUES (gen_random_uuid(), $1::uuid, $2, $3, now())',
+    [orderId, entry.step, entry.detail],
+  );
 }
 
 /** Another transaction changed the order since it was read: the write is refused, the caller retries. */
@@ -106,15 +154,22 @@ export async function applyDecision(
 ): Promise<void> {
   if (decision.kind === 'nothing') return;
   if (decision.kind === 'move') {
-    const data = {
-      status: decision.to,
-      version: { increment: 1 },
-      ...(decision.refundPending === undefined ? {} : { refundPending: decision.refundPending }),
-      ...(decision.refundReason === undefined ? {} : { refundReason: decision.refundReason }),
-    };
-    const updated = await tx.order.updateMany({ where: { id: order.id, version: order.version }, data });
-    if (updated.count === 0) throw new StaleOrder(order.id);
+    const values: unknown[] = [order.id, order.version, decision.to];
+    const set = ['status = $3::"OrderStatus"', 'version = version + 1', 'updated_at = now()'];
+    if (decision.refundPending !== undefined) {
+      values.push(decision.refundPending);
+      set.push(`refund_pending = $${values.length}`);
+    }
+    if (decision.refundReason !== undefined) {
+      values.push(decision.refundReason);
+      set.push(`refund_reason = $${values.length}`);
+    }
+    const updated = await tx.execute(
+      `UPDATE orders SET ${set.join(', ')} WHERE id = $1::uuid AND version = $2`,
+      values,
+    );
+    if (updated === 0) throw new StaleOrder(order.id);
   }
-  await tx.orderTimelineEntry.create({ data: { orderId: order.id, ...decision.entry } });
+  await addTimelineEntry(tx, order.id, decision.entry);
   await appendEvents(tx, events);
 }

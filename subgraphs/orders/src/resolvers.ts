@@ -16,9 +16,9 @@ export const resolvers: Resolvers = {
     orders: (_parent, args, ctx) => listOrders(ctx.db, args),
   },
   Mutation: {
-    placeOrder: (_parent, { input }, ctx) => placeOrder(ctx.db, ctx.saga, signedInUser(ctx.identity).userId, input),
-    cancelOrder: (_parent, { id }, ctx) => cancelOrder(ctx.db, signedInUser(ctx.identity).userId, id),
-    refundOrder: (_parent, { id, reason }, ctx) => refundOrder(ctx.db, signedInUser(ctx.identity).userId, id, reason),
+    placeOrder: (_parent, { input }, ctx) => placeOrder(ctx.sql, ctx.saga, signedInUser(ctx.identity).userId, input),
+    cancelOrder: (_parent, { id }, ctx) => cancelOrder(ctx.sql, signedInUser(ctx.identity).userId, id),
+    refundOrder: (_parent, { id, reason }, ctx) => refundOrder(ctx.sql, signedInUser(ctx.identity).userId, id, reason),
   },
   Order: {
     __resolveReference: async (reference, ctx) => {

@@ -9,7 +9,7 @@ import {
   stockRejected,
   stockReserved,
 } from '@commerce/events';
-import { createLogger } from '@commerce/service-kit';
+import { createLogger, createSqlPool, type Sql, type SqlPool } from '@commerce/service-kit';
 import type { GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createFixtureDatabase } from '../../../tests/messaging/support.ts';
@@ -28,16 +28,18 @@ const env = inject('env');
 const timeouts = { reservationTimeoutMs: 30_000, paymentTimeoutMs: 120_000 };
 let fixture: Awaited<ReturnType<typeof createFixtureDatabase>>;
 let db: Db;
-let delivery: Awaited<ReturnType<typeof startEventDelivery<Db>>>;
+let sql: SqlPool;
+let delivery: Awaited<ReturnType<typeof startEventDelivery<Sql>>>;
 let product: ReturnType<typeof productCreatedEvent>['data'];
 const staffId = randomUUID();
 
 beforeAll(async () => {
   fixture = await createFixtureDatabase('orders');
   db = connectDb(fixture.url);
+  sql = createSqlPool(fixture.url);
   delivery = await startEventDelivery({
     unit: 'orders',
-    db,
+    store: sql,
     handlers: ordersEventHandlers({ timeouts, logger: createLogger('orders-saga-test', 'silent') }),
     redisUrl: env.REDIS_URL!,
   });
@@ -48,11 +50,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await delivery?.stop();
   await db?.$disconnect();
+  await sql?.close();
   await fixture?.drop();
 });
 
 const place = (customerId = randomUUID(), quantity = 2, idempotencyKey = randomUUID()) =>
-  placeOrder(db, timeouts, customerId, { items: [{ productId: product.productId, quantity }], idempotencyKey });
+  placeOrder(sql, timeouts, customerId, { items: [{ productId: product.productId, quantity }], idempotencyKey });
 const outboxOf = async (orderId: string) =>
   (await db.outboxEvent.findMany({ where: { aggregateId: orderId }, orderBy: { position: 'asc' } })).map(
     (row) => row.envelope as unknown as CommerceEvent,
@@ -62,7 +65,7 @@ const stepsOf = async (orderId: string) =>
   (await db.orderTimelineEntry.findMany({ where: { orderId }, orderBy: [{ at: 'asc' }, { id: 'asc' }] })).map(
     (entry) => entry.step,
   );
-const statusOf = async (orderId: string) => (await findOrder(db, orderId))!.status;
+const statusOf = async (orderId: string) => (await findOrder(sql, orderId))!.status;
 const codeOf = async (promise: Promise<unknown>) => {
   try {
     await promise;
@@ -237,19 +240,19 @@ describe('the customer cancels', () => {
   it('an unpaid order: CANCELLED (CUSTOMER) with one event; again returns it unchanged', async () => {
     const order = await place();
     await delivery.deliver(reserved(order.id));
-    expect((await cancelOrder(db, order.customerId, order.id)).status).toBe('CANCELLED');
-    expect((await cancelOrder(db, order.customerId, order.id)).status).toBe('CANCELLED');
+    expect((await cancelOrder(sql, order.customerId, order.id)).status).toBe('CANCELLED');
+    expect((await cancelOrder(sql, order.customerId, order.id)).status).toBe('CANCELLED');
     const cancelled = (await outboxOf(order.id)).filter((e) => e.type === 'orders.order.cancelled');
     expect(cancelled).toMatchObject([{ data: { cause: 'CUSTOMER', items: [{ quantity: 2 }] } }]);
   });
 
   it("someone else's order is NOT_FOUND, a paid one CONFLICT (ask staff for a refund)", async () => {
     const order = await confirmedOrder();
-    expect(await codeOf(cancelOrder(db, randomUUID(), order.id))).toEqual({
+    expect(await codeOf(cancelOrder(sql, randomUUID(), order.id))).toEqual({
       code: 'NOT_FOUND',
       message: `No order has id ${order.id}.`,
     });
-    expect(await codeOf(cancelOrder(db, order.customerId, order.id))).toEqual({
+    expect(await codeOf(cancelOrder(sql, order.customerId, order.id))).toEqual({
       code: 'CONFLICT',
       message: 'This order is paid already: ask staff for a refund.',
     });
@@ -258,7 +261,7 @@ describe('the customer cancels', () => {
   it('a payment captured after the cancel leaves the order CANCELLED with a note (payments refunds)', async () => {
     const order = await place();
     await delivery.deliver(reserved(order.id));
-    await cancelOrder(db, order.customerId, order.id);
+    await cancelOrder(sql, order.customerId, order.id);
     await delivery.deliver(captured(order.id));
     expect(await statusOf(order.id)).toBe('CANCELLED');
     expect(await typesOf(order.id)).not.toContain('orders.order.confirmed');
@@ -269,10 +272,10 @@ describe('the customer cancels', () => {
   it('cancels racing reservations: whichever wins, each order ends CANCELLED with exactly one cancellation', async () => {
     const orders = await Promise.all(Array.from({ length: 8 }, () => place()));
     await Promise.all(
-      orders.flatMap((order) => [delivery.deliver(reserved(order.id)), cancelOrder(db, order.customerId, order.id)]),
+      orders.flatMap((order) => [delivery.deliver(reserved(order.id)), cancelOrder(sql, order.customerId, order.id)]),
     );
     for (const order of orders) {
-      const after = (await findOrder(db, order.id))!;
+      const after = (await findOrder(sql, order.id))!;
       expect(after.status).toBe('CANCELLED');
       const types = await typesOf(order.id);
       expect(types.filter((type) => type === 'orders.order.cancelled')).toHaveLength(1);
@@ -286,9 +289,9 @@ describe('the customer cancels', () => {
 
   it('a write from a stale read of the order is refused (optimistic concurrency): nothing of it is kept', async () => {
     const order = await place();
-    const stale = (await findOrder(db, order.id))!;
-    await cancelOrder(db, order.customerId, order.id);
-    await expect(db.$transaction((tx) => applyDecision(tx, stale, onStockReserved(stale)))).rejects.toBeInstanceOf(
+    const stale = (await findOrder(sql, order.id))!;
+    await cancelOrder(sql, order.customerId, order.id);
+    await expect(sql.transaction((tx) => applyDecision(tx, stale, onStockReserved(stale)))).rejects.toBeInstanceOf(
       StaleOrder,
     );
     expect(await statusOf(order.id)).toBe('CANCELLED');
@@ -299,7 +302,7 @@ describe('the customer cancels', () => {
 describe('refunds', () => {
   it('staff ask for one: REFUND_REQUESTED with reason and who, one event; a second request is CONFLICT while it is pending', async () => {
     const order = await confirmedOrder();
-    const asked = await refundOrder(db, staffId, order.id, 'Arrived broken');
+    const asked = await refundOrder(sql, staffId, order.id, 'Arrived broken');
     expect(asked).toMatchObject({ status: 'CONFIRMED', refundPending: true });
     const entry = await db.orderTimelineEntry.findFirst({ where: { orderId: order.id, step: 'REFUND_REQUESTED' } });
     expect(entry?.detail).toBe(`Refund requested by staff member ${staffId}: Arrived broken`);
@@ -307,12 +310,12 @@ describe('refunds', () => {
       type: 'orders.order.refund-requested',
       data: { amountCents: 2400, currency: 'EUR', reason: 'Arrived broken', requestedBy: staffId },
     });
-    expect(await codeOf(refundOrder(db, staffId, order.id, 'again'))).toMatchObject({ code: 'CONFLICT' });
+    expect(await codeOf(refundOrder(sql, staffId, order.id, 'again'))).toMatchObject({ code: 'CONFLICT' });
   });
 
   it('the money back: REFUNDED and orders.order.refunded with the lines (stock back) and the reason; again, nothing', async () => {
     const order = await confirmedOrder();
-    await refundOrder(db, staffId, order.id, 'Changed mind');
+    await refundOrder(sql, staffId, order.id, 'Changed mind');
     const event = paymentRefunded.create({
       orderId: order.id,
       paymentId: randomUUID(),
@@ -326,12 +329,12 @@ describe('refunds', () => {
     expect(refunded).toMatchObject([
       { data: { amountCents: 2400, reason: 'Changed mind', items: [{ productId: product.productId, quantity: 2 }] } },
     ]);
-    expect(await codeOf(refundOrder(db, staffId, order.id, 'again'))).toMatchObject({ code: 'CONFLICT' });
+    expect(await codeOf(refundOrder(sql, staffId, order.id, 'again'))).toMatchObject({ code: 'CONFLICT' });
   });
 
   it("a refund the provider refused: REFUND_FAILED, still CONFIRMED, told to the order's live subscribers, and staff may ask again", async () => {
     const order = await confirmedOrder();
-    await refundOrder(db, staffId, order.id, 'Late delivery');
+    await refundOrder(sql, staffId, order.id, 'Late delivery');
     await delivery.deliver(
       refundFailed.create({
         orderId: order.id,
@@ -340,18 +343,18 @@ describe('refunds', () => {
         reason: 'card closed',
       }),
     );
-    expect(await findOrder(db, order.id)).toMatchObject({ status: 'CONFIRMED', refundPending: false });
+    expect(await findOrder(sql, order.id)).toMatchObject({ status: 'CONFIRMED', refundPending: false });
     expect(await stepsOf(order.id)).toContain('REFUND_FAILED');
     const failed = (await outboxOf(order.id)).filter((e) => e.type === 'orders.order.refund-failed');
     expect(failed).toMatchObject([{ data: { orderId: order.id, reason: 'card closed' } }]);
-    expect((await refundOrder(db, staffId, order.id, 'Late delivery, again')).refundPending).toBe(true);
+    expect((await refundOrder(sql, staffId, order.id, 'Late delivery, again')).refundPending).toBe(true);
   });
 
   it('an unpaid order cannot be refunded; an empty reason is BAD_USER_INPUT; an unknown id NOT_FOUND', async () => {
     const order = await place();
-    expect(await codeOf(refundOrder(db, staffId, order.id, 'why'))).toMatchObject({ code: 'CONFLICT' });
+    expect(await codeOf(refundOrder(sql, staffId, order.id, 'why'))).toMatchObject({ code: 'CONFLICT' });
     const confirmed = await confirmedOrder();
-    expect(await codeOf(refundOrder(db, staffId, confirmed.id, '  '))).toMatchObject({ code: 'BAD_USER_INPUT' });
-    expect(await codeOf(refundOrder(db, staffId, randomUUID(), 'why'))).toMatchObject({ code: 'NOT_FOUND' });
+    expect(await codeOf(refundOrder(sql, staffId, confirmed.id, '  '))).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(await codeOf(refundOrder(sql, staffId, randomUUID(), 'why'))).toMatchObject({ code: 'NOT_FOUND' });
   });
 });

@@ -1,4 +1,4 @@
-import { loaderByKey, type UnitDefinition } from '@commerce/service-kit';
+import { createLogger, createSqlPool, loaderByKey, type UnitDefinition } from '@commerce/service-kit';
 import type { PaymentsConfig } from './config.ts';
 import type { Context } from './context.ts';
 import type { Db } from './db.ts';
@@ -12,14 +12,23 @@ export function paymentsUnit(
   db: Db,
   provider: ProviderClient = createProviderClient(config.provider),
 ): UnitDefinition<Context, Db> {
+  const logger = createLogger('payments', config.logLevel);
+  // The event path's own connections (Prisma serves GraphQL's reads): one per job in hand, one
+  // more for the outside halves' single statements.
+  const sql = createSqlPool(config.databaseUrl, {
+    max: config.consumerConcurrency + 1,
+    onError: (error) => logger.warn({ err: error }, 'payments SQL pool: an idle connection failed'),
+  });
   return {
     name: 'payments',
     schemaFile: new URL('../schema.graphql', import.meta.url),
     resolvers,
     settings: config,
     db,
+    logger,
+    sql,
     // One breaker per process, shared by every charge and refund: they all talk to one provider.
-    consumers: { handlers: paymentsEventHandlers({ db, provider }), concurrency: config.consumerConcurrency },
+    consumers: { handlers: paymentsEventHandlers({ sql, provider }), concurrency: config.consumerConcurrency },
     metrics: () => provider.metrics(),
     createContext: (scope) => ({
       ...scope,

@@ -1,13 +1,15 @@
-import type { EventHandlers } from '@commerce/service-kit';
-import type { Db } from './db.ts';
+import type { EventHandlers, Sql } from '@commerce/service-kit';
 import type { ProviderClient } from './provider.ts';
-import type { Tx } from './repository.ts';
 import { cancelPayment } from './use-cases/cancel-payment.ts';
 import { chargeOrder } from './use-cases/charge-order.ts';
 import { refundOrder } from './use-cases/refund-order.ts';
 
-/** What payments does with the saga's requests: each calls the provider outside the recording transaction. */
-export function paymentsEventHandlers(deps: { db: Db; provider: ProviderClient }): EventHandlers<Tx> {
+/**
+ * What payments does with the saga's requests: each calls the provider outside the recording
+ * transaction, reading and writing through `sql` (the unit's pool) there, and records the result
+ * in the consumer's transaction (`tx`).
+ */
+export function paymentsEventHandlers(deps: { sql: Sql; provider: ProviderClient }): EventHandlers<Sql> {
   return {
     'orders.order.payment-requested': chargeOrder(deps),
     'orders.order.cancelled': cancelPayment(deps),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { orderCancelled, orderPaymentRequested, orderRefundRequested } from '@commerce/events';
+import { createSqlPool, type SqlPool } from '@commerce/service-kit';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { type Charge, type PaymentProvider, startPaymentProvider } from '../../../scripts/sandbox/payment-provider.ts';
 import { startEventDelivery } from '../../../tests/support/event-delivery.ts';
@@ -9,13 +10,16 @@ import type { ChargeResult } from './domain/payment.ts';
 import { chargeKey } from './domain/provider-rules.ts';
 import { paymentsEventHandlers } from './event-handlers.ts';
 import { createProviderClient } from './provider.ts';
+import { openPayment } from './repository.ts';
 import { chargeOrder } from './use-cases/charge-order.ts';
 
 // payments' consumers in the test's process, over its test database, against a payment provider
 // sandbox of this file's own (a real HTTP server on a free port, whose failure modes the tests
-// switch). Each test starts its own client, so it starts with a closed circuit.
+// switch). Each test starts its own client, so it starts with a closed circuit. The handlers run
+// on a pg pool as in the unit (its SQL path); the tests look at the outcome through Prisma.
 const env = inject('env');
 let db: Db;
+let sql: SqlPool;
 let sandbox: PaymentProvider;
 /** Every POST the sandbox received, with the status it answered. */
 let requests: { path: string; key: string; status: number }[] = [];
@@ -24,6 +28,7 @@ const staffId = randomUUID();
 
 beforeAll(async () => {
   db = connectDb(env.PAYMENTS_DATABASE_URL!);
+  sql = createSqlPool(env.PAYMENTS_DATABASE_URL!, { max: 8 });
   sandbox = await startPaymentProvider({ port: 0 });
   sandbox.server.on('request', (req, res) => {
     if (req.method !== 'POST' || req.url === '/control') return;
@@ -42,6 +47,7 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await sandbox?.close();
+  await sql?.close();
   await db?.$disconnect();
 });
 
@@ -57,8 +63,8 @@ async function startPayments(overrides: Partial<ProviderSettings> = {}) {
   });
   const delivery = await startEventDelivery({
     unit: 'payments',
-    db,
-    handlers: paymentsEventHandlers({ db, provider }),
+    store: sql,
+    handlers: paymentsEventHandlers({ sql, provider }),
     redisUrl: env.REDIS_URL!,
   });
   running = delivery;
@@ -154,7 +160,7 @@ describe('charging an order', () => {
       }),
     );
     const signal = new AbortController().signal;
-    const results = await Promise.all(clients.map((provider) => chargeOrder({ db, provider }).outside(event, signal)));
+    const results = await Promise.all(clients.map((provider) => chargeOrder({ sql, provider }).outside(event, signal)));
     expect(results.map((r) => (r as ChargeResult).kind)).toEqual(['captured', 'captured']);
 
     // …then the job that did not commit runs in full.
@@ -267,7 +273,7 @@ describe('the provider down', () => {
     const { provider } = await startPayments({ breakerFailures: 1, attempts: 2, breakerHalfOpenAfterMs: 300 });
     await control({ mode: 'down' });
     const order = newOrder();
-    const charging = chargeOrder({ db, provider }).outside(paymentRequested(order), new AbortController().signal);
+    const charging = chargeOrder({ sql, provider }).outside(paymentRequested(order), new AbortController().signal);
     // A third request sent: the first trial failed, and the charge went on waiting.
     await until('a second trial', async () => (await findAttempts(order.orderId)) >= 3);
     await control({ mode: 'ok' });
@@ -279,7 +285,7 @@ describe('the provider down', () => {
     const { provider } = await startPayments({ breakerFailures: 1, breakerHalfOpenAfterMs: 60_000 });
     await control({ mode: 'down' });
     const stopping = new AbortController();
-    const waiting = chargeOrder({ db, provider }).outside(paymentRequested(newOrder()), stopping.signal);
+    const waiting = chargeOrder({ sql, provider }).outside(paymentRequested(newOrder()), stopping.signal);
     // One timeout opened the circuit for a minute: the charge now waits for it.
     await until('the charge waits', async () => provider.metrics().includes('calls_waiting{unit="payments"} 1'));
     expect(provider.circuitState()).toBe('open');
@@ -405,6 +411,15 @@ describe('a staff refund', () => {
         data: expect.objectContaining({ refundId: after.refunds[0]!.id, reason: expect.stringContaining('charge') }),
       },
     ]);
+  });
+});
+
+describe('the SQL path', () => {
+  it('reads a payment as Prisma does: the same fields and values, its timestamps in UTC', async () => {
+    const order = newOrder();
+    const opened = await openPayment(sql, order);
+    expect(opened).toEqual(await db.payment.findUniqueOrThrow({ where: { orderId: order.orderId } }));
+    expect(opened).toMatchObject({ status: 'PENDING', attempts: 0, amountCents: 2599, currency: 'EUR' });
   });
 });
 

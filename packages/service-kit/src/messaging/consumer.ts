@@ -1,8 +1,8 @@
 import { type EventOf, type EventType, parseEvent, type UnitName } from '@commerce/events';
 import { type ConnectionOptions, type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Logger } from '../logger.ts';
+import type { TransactionStore } from '../sql.ts';
 import { jitteredBackoff } from './backoff.ts';
-import type { SqlExecutor } from './outbox.ts';
 import {
   type DeadLetterData,
   deadLetterJobId,
@@ -17,17 +17,16 @@ export class PermanentError extends Error {
   override name = 'PermanentError';
 }
 
-/** A unit's Prisma client: its interactive `$transaction(fn)` and raw SQL outside one. */
-// biome-ignore lint/suspicious/noExplicitAny: Prisma's $transaction is overloaded per generated client
-export type TransactionalDb = { $transaction: (...args: any[]) => Promise<any> } & SqlExecutor;
-
-/** The transaction client a db's `$transaction(fn)` hands to fn (Prisma's last overload). */
-export type TransactionClientOf<Db> = Db extends {
-  // biome-ignore lint/suspicious/noExplicitAny: matched, not used
-  $transaction(work: (tx: infer Tx) => Promise<any>, ...rest: any[]): Promise<any>;
+/**
+ * The event's inbox row, sent with the transaction's BEGIN. Written out, not parameterised: the id
+ * is a uuid and the type a registered event type (parseEvent checked both), re-checked here.
+ */
+function inboxInsert(event: { id: string; type: string }): string {
+  if (!/^[0-9a-f-]{36}$/i.test(event.id) || !/^[a-z.-]+$/.test(event.type)) {
+    throw new PermanentError(`not an inbox key: ${event.id} ${event.type}`);
+  }
+  return `INSERT INTO inbox_events (event_id, type) VALUES ('${event.id}'::uuid, '${event.type}') ON CONFLICT (event_id) DO NOTHING`;
 }
-  ? Tx
-  : never;
 
 /**
  * A handler whose work includes a call to the outside world (a payment provider, a mail server)
@@ -54,10 +53,11 @@ export type EventHandlers<Tx> = { [T in EventType]?: EventHandler<EventOf<T>, Tx
 
 export type ConsumerOutcome = 'applied' | 'duplicate' | 'retrying' | 'dead-lettered';
 
-export interface ConsumersOptions<Db extends TransactionalDb> {
+export interface ConsumersOptions<Tx> {
   unit: UnitName;
-  db: Db;
-  handlers: EventHandlers<TransactionClientOf<Db>>;
+  /** Where the inbox is and the handlers' transactions run: a unit's SqlPool, or prismaStore(db). */
+  store: TransactionStore<Tx>;
+  handlers: EventHandlers<Tx>;
   connection: ConnectionOptions;
   queuePrefix?: string;
   logger: Logger;
@@ -94,8 +94,8 @@ export interface Consumers {
  * Transient errors are retried with jittered exponential backoff; after the last attempt, or at
  * once for a PermanentError, the job is dead-lettered.
  */
-export function startConsumers<Db extends TransactionalDb>(options: ConsumersOptions<Db>): Consumers {
-  const { unit, db, handlers, logger } = options;
+export function startConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers {
+  const { unit, store, handlers, logger } = options;
   const prefix = options.queuePrefix ?? defaultQueuePrefix;
   const attempts = options.attempts ?? 8;
   const backoff = options.backoff ?? { baseMs: 500, maxMs: 60_000 };
@@ -142,13 +142,16 @@ export function startConsumers<Db extends TransactionalDb>(options: ConsumersOpt
   const stopping = new AbortController();
   /** Whether the inbox recorded the event: an effect handler's outside call is skipped then. */
   async function inboxHas(eventId: string): Promise<boolean> {
-    return (await db.$executeRawUnsafe('SELECT 1 FROM inbox_events WHERE event_id = $1::uuid', eventId)) > 0;
+    return (await store.query('SELECT 1 FROM inbox_events WHERE event_id = $1::uuid', [eventId])).length > 0;
   }
 
   async function process(job: Job): Promise<void> {
     const jobId = job.id as string;
-    // Dead-lettered already, by a worker that died before finishing the job: finish it now.
-    if (await deadLetters.getJob(deadLetterJobId(jobId))) throw new UnrecoverableError('dead-lettered already');
+    // Dead-lettered already, by a worker that died before finishing the job: finish it now. Only a
+    // job that stalled (its worker died holding it) can have been, so only such a job is looked up.
+    if (job.stalledCounter > 0 && (await deadLetters.getJob(deadLetterJobId(jobId)))) {
+      throw new UnrecoverableError('dead-lettered already');
+    }
 
     const parsed = parseEvent(job.data);
     if (!parsed.ok) {
@@ -172,17 +175,12 @@ export function startConsumers<Db extends TransactionalDb>(options: ConsumersOpt
         }
         effect = await handler.outside(event, stopping.signal);
       }
-      applied = await db.$transaction(async (tx: SqlExecutor) => {
-        const recorded = await tx.$executeRawUnsafe(
-          'INSERT INTO inbox_events (event_id, type) VALUES ($1::uuid, $2) ON CONFLICT (event_id) DO NOTHING',
-          event.id,
-          event.type,
-        );
+      applied = await store.transaction(async (tx, _sql, recorded) => {
         if (recorded === 0) return false; // applied before: the inbox row and the effect committed together
         if (typeof handler === 'function') await handler(event, tx);
         else await handler.inside(event, tx, effect);
         return true;
-      });
+      }, inboxInsert(event));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const attemptsMade = job.attemptsMade + 1;

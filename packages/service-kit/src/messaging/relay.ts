@@ -1,4 +1,11 @@
-import { type EventRouting, eventDefinitions, eventSubscribers, isEventType, type UnitName } from '@commerce/events';
+import {
+  type EventRouting,
+  eventDefinitions,
+  eventSubscribers,
+  isEventType,
+  type UnitName,
+  unitNames,
+} from '@commerce/events';
 import { type ConnectionOptions, Queue } from 'bullmq';
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
@@ -58,6 +65,7 @@ interface OutboxRow {
 }
 
 const listenRetryMaxMs = 5000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * How long BullMQ holds a timer event (one whose type has `deliverAt`, e.g. a saga step's
@@ -111,23 +119,29 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   let wokenWhileDraining = false;
   let failing = false;
 
+  // Both statement groups are sent as one message each (no parameters: the unit's name is one of
+  // unitNames, the ids come from the table as uuids), so a batch costs two round trips, not five.
+  // In READ COMMITTED each statement takes its own snapshot, so the SELECT sees what was
+  // published up to the moment the lock was taken.
+  if (!unitNames.includes(unit)) throw new Error(`outbox relay: unknown unit ${unit}`);
+  const claim = `BEGIN;
+    SELECT pg_try_advisory_xact_lock(hashtext('outbox-relay'), hashtext('${unit}')) AS locked;
+    SELECT id, type, envelope, created_at FROM outbox_events WHERE published_at IS NULL ORDER BY position LIMIT ${Number(batchSize)}`;
+  const markPublished = (ids: readonly string[]) => {
+    if (!ids.every((id) => UUID.test(id))) throw new Error('outbox relay: an outbox row id is not a uuid');
+    return `UPDATE outbox_events SET published_at = clock_timestamp() WHERE id = ANY('{${ids.join(',')}}'::uuid[]); COMMIT`;
+  };
+
   async function publishBatch(): Promise<number> {
     const client = await pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
-      const lock = await client.query<{ locked: boolean }>(
-        "SELECT pg_try_advisory_xact_lock(hashtext('outbox-relay'), hashtext($1)) AS locked",
-        [unit],
-      );
-      if (!lock.rows[0]?.locked) {
+      const [, lock, batch] = (await client.query(claim)) as unknown as pg.QueryResult[];
+      if (!lock?.rows[0]?.locked) {
         await client.query('ROLLBACK');
         return 0; // another relay of this unit is at work; it will see our rows too
       }
-      const { rows } = await client.query<OutboxRow>(
-        'SELECT id, type, envelope, created_at FROM outbox_events WHERE published_at IS NULL ORDER BY position LIMIT $1',
-        [batchSize],
-      );
+      const rows = batch!.rows as OutboxRow[];
       if (rows.length === 0) {
         await client.query('COMMIT');
         return 0;
@@ -135,8 +149,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       const published = await publish(rows);
       const ids = rows.map((row) => row.id);
       await options.faults?.beforeMark?.(ids);
-      await client.query('UPDATE outbox_events SET published_at = clock_timestamp() WHERE id = ANY($1::uuid[])', [ids]);
-      await client.query('COMMIT');
+      await client.query(markPublished(ids));
       options.onPublished?.(published);
       return rows.length;
     } catch (error) {

@@ -1,10 +1,10 @@
 import type { EventRouting, UnitName } from '@commerce/events';
 import type { ConnectionOptions } from 'bullmq';
 import type { Logger } from '../logger.ts';
-import { type Consumers, type ConsumersOptions, startConsumers, type TransactionalDb } from './consumer.ts';
+import { type Consumers, type ConsumersOptions, startConsumers } from './consumer.ts';
 import { type Relay, type RelayOptions, startRelay } from './relay.ts';
 
-export interface WorkersOptions<Db extends TransactionalDb> {
+export interface WorkersOptions<Tx> {
   unit: UnitName;
   databaseUrl: string;
   connection: ConnectionOptions;
@@ -12,7 +12,7 @@ export interface WorkersOptions<Db extends TransactionalDb> {
   logger: Logger;
   routing?: EventRouting;
   /** The consuming side; omit for a unit that only emits. */
-  consumers?: Omit<ConsumersOptions<Db>, 'unit' | 'connection' | 'queuePrefix' | 'logger'>;
+  consumers?: Omit<ConsumersOptions<Tx>, 'unit' | 'connection' | 'queuePrefix' | 'logger'>;
   relay?: Omit<RelayOptions, 'unit' | 'databaseUrl' | 'connection' | 'queuePrefix' | 'logger' | 'routing'>;
 }
 
@@ -24,7 +24,7 @@ export interface Workers {
 }
 
 /** A unit's workers: its outbox relay and, when it consumes events, its consumers. */
-export async function startWorkers<Db extends TransactionalDb>(options: WorkersOptions<Db>): Promise<Workers> {
+export async function startWorkers<Tx>(options: WorkersOptions<Tx>): Promise<Workers> {
   const common = {
     unit: options.unit,
     connection: options.connection,

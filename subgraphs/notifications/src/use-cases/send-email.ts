@@ -1,7 +1,5 @@
 import type { EventOf } from '@commerce/events';
-import { PermanentError, withEffect } from '@commerce/service-kit';
-import type { Db } from '../db.ts';
-import type { Prisma } from '../generated/prisma/client.ts';
+import { PermanentError, type Sql, withEffect } from '@commerce/service-kit';
 import { type Mailer, SmtpSendError } from '../mailer.ts';
 import { findEmail, markEmailSent } from '../repository.ts';
 
@@ -12,16 +10,17 @@ type Sent = { sent: false } | { sent: true; at: Date };
  * e-mail already SENT is not sent again (a second request for it, or a redelivery after its mark);
  * otherwise it goes out under its own Message-ID. A 4xx reply or a server out of reach is retried
  * with backoff, then dead-lettered; a 5xx refusal is dead-lettered at once (staff retry it from
- * operations). Inside the inbox transaction: the e-mail is marked SENT.
+ * operations). Inside the inbox transaction: the e-mail is marked SENT. `sql` is the unit's pool:
+ * the outside half reads through it, holding no transaction while the mail server answers.
  *
  * What remains: a crash (or a lost connection to Postgres) after the server accepted the message
  * and before the mark commits sends it once more on redelivery, under the same Message-ID.
  */
-export function emailSender(db: Db, mailer: Mailer) {
-  return withEffect<EventOf<'notifications.email.requested'>, Prisma.TransactionClient, Sent>({
+export function emailSender(sql: Sql, mailer: Mailer) {
+  return withEffect<EventOf<'notifications.email.requested'>, Sql, Sent>({
     async outside(event) {
       const { emailId, to, subject, text } = event.data;
-      const email = await findEmail(db, emailId);
+      const email = await findEmail(sql, emailId);
       if (!email) throw new PermanentError(`e-mail ${emailId} is not in notifications' emails: nothing to send`);
       if (email.status === 'SENT') return { sent: false };
       try {

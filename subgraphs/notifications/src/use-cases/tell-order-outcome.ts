@@ -1,6 +1,6 @@
+import type { Sql } from '@commerce/service-kit';
 import { emailOf } from '../domain/message.ts';
 import { type OrderOutcomeEvent, orderOutcomeMessage } from '../domain/order-outcome.ts';
-import type { Prisma } from '../generated/prisma/client.ts';
 import { findRecipient, notifyWithEmail } from '../repository.ts';
 
 /**
@@ -15,7 +15,7 @@ export class RecipientNotYetKnown extends Error {
  * An order ended (confirmed, rejected, cancelled, refunded): the customer is told in the app and
  * by e-mail. Runs in the consumer's transaction, beside the event's inbox row: once per event.
  */
-export async function tellOrderOutcome(event: OrderOutcomeEvent, tx: Prisma.TransactionClient): Promise<void> {
+export async function tellOrderOutcome(event: OrderOutcomeEvent, tx: Sql): Promise<void> {
   const recipient = await findRecipient(tx, event.data.customerId);
   if (!recipient) {
     throw new RecipientNotYetKnown(

@@ -1,7 +1,7 @@
 import type { EventOf } from '@commerce/events';
+import type { Sql } from '@commerce/service-kit';
 import { emailOf } from '../domain/message.ts';
 import { welcomeMessage, welcomesSomeone } from '../domain/welcome.ts';
-import type { Prisma } from '../generated/prisma/client.ts';
 import { keepRecipient, notifyWithEmail } from '../repository.ts';
 
 /**
@@ -10,10 +10,7 @@ import { keepRecipient, notifyWithEmail } from '../repository.ts';
  * app and by e-mail. Runs in the consumer's transaction, beside the event's inbox row, so it
  * happens once per event.
  */
-export async function welcomeNewCustomer(
-  event: EventOf<'accounts.user.registered'>,
-  tx: Prisma.TransactionClient,
-): Promise<void> {
+export async function welcomeNewCustomer(event: EventOf<'accounts.user.registered'>, tx: Sql): Promise<void> {
   const { userId, email, name } = event.data;
   await keepRecipient(tx, { userId, email, name, announcedAt: new Date(event.occurredAt) });
   if (!welcomesSomeone(event.data)) return;

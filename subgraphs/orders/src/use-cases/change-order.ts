@@ -5,8 +5,7 @@
  * decided again from the new state (which may refuse it).
  */
 import { orderRefundRequested } from '@commerce/events';
-import { clientError, isUuid } from '@commerce/service-kit';
-import type { Db } from '../db.ts';
+import { clientError, isUuid, type SqlPool } from '@commerce/service-kit';
 import type { OrderWithItems } from '../domain/order.ts';
 import { cancelByCustomer, type Decision, RequestRefused, requestRefund } from '../domain/saga.ts';
 import { applyDecision, findOrder, StaleOrder, type Tx } from '../repository.ts';
@@ -19,7 +18,7 @@ const ATTEMPTS = 5;
  * another transition won the race. The order as it ends up is returned.
  */
 async function changeOrder(
-  db: Db,
+  sql: SqlPool,
   orderId: string,
   visible: (order: OrderWithItems) => boolean,
   decide: (order: OrderWithItems, tx: Tx) => Promise<void>,
@@ -28,13 +27,13 @@ async function changeOrder(
   if (!isUuid(orderId)) throw notFound();
   for (let attempt = 1; ; attempt++) {
     try {
-      await db.$transaction(async (tx) => {
+      await sql.transaction(async (tx) => {
         const order = await findOrder(tx, orderId);
         // Someone else's order looks exactly like one that does not exist.
         if (!order || !visible(order)) throw notFound();
         await decide(order, tx);
       });
-      return (await findOrder(db, orderId))!;
+      return (await findOrder(sql, orderId))!;
     } catch (error) {
       if (error instanceof RequestRefused) throw clientError(error.code, error.message);
       if (!(error instanceof StaleOrder)) throw error;
@@ -46,9 +45,9 @@ async function changeOrder(
 }
 
 /** The customer stops their unpaid order; inventory releases any reservation, payments charges nothing. */
-export function cancelOrder(db: Db, customerId: string, orderId: string): Promise<OrderWithItems> {
+export function cancelOrder(sql: SqlPool, customerId: string, orderId: string): Promise<OrderWithItems> {
   return changeOrder(
-    db,
+    sql,
     orderId,
     (order) => order.customerId === customerId,
     async (order, tx) => {
@@ -59,9 +58,9 @@ export function cancelOrder(db: Db, customerId: string, orderId: string): Promis
 }
 
 /** Staff ask payments to refund a paid order; it becomes REFUNDED when the money is back. */
-export function refundOrder(db: Db, staffId: string, orderId: string, reason: string): Promise<OrderWithItems> {
+export function refundOrder(sql: SqlPool, staffId: string, orderId: string, reason: string): Promise<OrderWithItems> {
   return changeOrder(
-    db,
+    sql,
     orderId,
     () => true,
     async (order, tx) => {

@@ -1,8 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { orderPlaced, orderStepDeadline } from '@commerce/events';
-import { clientError, isUuid } from '@commerce/service-kit';
+import { clientError, isUuid, type SqlPool } from '@commerce/service-kit';
 import type { SagaTimeouts } from '../config.ts';
-import type { Db } from '../db.ts';
 import type { OrderWithItems } from '../domain/order.ts';
 import {
   checkOrderRequest,
@@ -33,7 +32,7 @@ function sameRequest(order: OrderWithItems, requestHash: string): OrderWithItems
  * The same key from the same customer returns the same order, also for requests arriving together.
  */
 export async function placeOrder(
-  db: Db,
+  sql: SqlPool,
   timeouts: SagaTimeouts,
   customerId: string,
   given: PlaceOrderRequest,
@@ -48,7 +47,7 @@ export async function placeOrder(
     checkOrderRequest(request);
     const requestHash = hashOf(request);
     // A retry returns its order even if a product went off sale since.
-    const earlier = await findOrderByKey(db, customerId, key);
+    const earlier = await findOrderByKey(sql, customerId, key);
     if (earlier) return sameRequest(earlier, requestHash);
 
     const malformed = request.items.find((line) => !isUuid(line.productId));
@@ -56,14 +55,14 @@ export async function placeOrder(
     const priced = priceOrder(
       request.items,
       await productCopies(
-        db,
+        sql,
         request.items.map((line) => line.productId),
       ),
     );
 
     const orderId = randomUUID();
     const items = priced.items;
-    const stored = await storePlacedOrder(db, {
+    const stored = await storePlacedOrder(sql, {
       id: orderId,
       customerId,
       idempotencyKey: key,
@@ -79,7 +78,7 @@ export async function placeOrder(
         }),
       ],
     });
-    const order = await findOrderByKey(db, customerId, key);
+    const order = await findOrderByKey(sql, customerId, key);
     if (!order) throw new Error(`order with key ${key} of ${customerId} vanished after it was stored`);
     return stored ? order : sameRequest(order, requestHash);
   } catch (error) {

@@ -1,9 +1,8 @@
 import type { EventOf } from '@commerce/events';
-import { withEffect } from '@commerce/service-kit';
-import type { Db } from '../db.ts';
+import { type Sql, withEffect } from '@commerce/service-kit';
 import { cancelOutcome, type RefundAnswer } from '../domain/payment.ts';
 import type { ProviderClient } from '../provider.ts';
-import { findPayment, leaveTombstone, lockPayment, recordRefund, recordVoid, type Tx } from '../repository.ts';
+import { findPayment, leaveTombstone, lockPayment, recordRefund, recordVoid } from '../repository.ts';
 import { refundInFull } from './refund-in-full.ts';
 
 type OrderCancelled = EventOf<'orders.order.cancelled'>;
@@ -13,10 +12,10 @@ type OrderCancelled = EventOf<'orders.order.cancelled'>;
  * the charge request has not come yet), and a charge captured just before the cancel is given
  * back (REFUNDED, and orders hears it). A payment that took nothing is left as it is.
  */
-export function cancelPayment({ db, provider }: { db: Db; provider: ProviderClient }) {
-  return withEffect<OrderCancelled, Tx, RefundAnswer | null>({
+export function cancelPayment({ sql, provider }: { sql: Sql; provider: ProviderClient }) {
+  return withEffect<OrderCancelled, Sql, RefundAnswer | null>({
     async outside(event, signal) {
-      const payment = await findPayment(db, event.data.orderId);
+      const payment = await findPayment(sql, event.data.orderId);
       if (payment?.status !== 'CAPTURED' || !payment.providerReference) return null;
       return refundInFull(provider, payment, payment.providerReference, signal);
     },

@@ -1,6 +1,5 @@
 import type { EventOf } from '@commerce/events';
-import { withEffect } from '@commerce/service-kit';
-import type { Db } from '../db.ts';
+import { type Sql, withEffect } from '@commerce/service-kit';
 import { type ChargeResult, chargeOutcome, mayCharge } from '../domain/payment.ts';
 import type { ProviderClient } from '../provider.ts';
 import {
@@ -11,7 +10,6 @@ import {
   recordCapture,
   recordChargeFailure,
   recordRefund,
-  type Tx,
 } from '../repository.ts';
 import { refundInFull } from './refund-in-full.ts';
 
@@ -28,10 +26,10 @@ class ChargeWithdrawn extends Error {
  * long (an open circuit); a cancel meanwhile voids the payment, and a charge that captured anyway
  * is given back at once.
  */
-export function chargeOrder({ db, provider }: { db: Db; provider: ProviderClient }) {
-  return withEffect<PaymentRequested, Tx, ChargeResult>({
+export function chargeOrder({ sql, provider }: { sql: Sql; provider: ProviderClient }) {
+  return withEffect<PaymentRequested, Sql, ChargeResult>({
     async outside(event, signal) {
-      const payment = await openPayment(db, event.data);
+      const payment = await openPayment(sql, event.data);
       if (!mayCharge(payment)) return { kind: 'not-charged' };
       let answer: Awaited<ReturnType<ProviderClient['charge']>> | undefined;
       if (payment.status === 'PENDING') {
@@ -46,7 +44,7 @@ export function chargeOrder({ db, provider }: { db: Db; provider: ProviderClient
             {
               signal,
               beforeRequest: async () => {
-                if (!(await countChargeAttempt(db, payment.id))) throw new ChargeWithdrawn();
+                if (!(await countChargeAttempt(sql, payment.id))) throw new ChargeWithdrawn();
               },
             },
           );
@@ -58,14 +56,14 @@ export function chargeOrder({ db, provider }: { db: Db; provider: ProviderClient
         // Voided. Before any request went out: nothing to do. After: their answers were lost, so
         // ask the provider what they did; asking again with the charge's key would charge now,
         // should the provider never have seen them (down, connection reset).
-        if (((await findPayment(db, payment.orderId))?.attempts ?? 0) === 0) return { kind: 'not-charged' };
+        if (((await findPayment(sql, payment.orderId))?.attempts ?? 0) === 0) return { kind: 'not-charged' };
         const captured = await provider.capturedFor(payment.orderId, { signal });
         if (!captured) return { kind: 'not-charged' };
         answer = { kind: 'captured', providerReference: captured };
       }
       if (answer.kind !== 'captured') return answer;
       // Cancelled while the charge was out: give the money back now, not after a rerun.
-      if ((await findPayment(db, payment.orderId))?.status !== 'VOIDED') return answer;
+      if ((await findPayment(sql, payment.orderId))?.status !== 'VOIDED') return answer;
       const refund = await refundInFull(provider, payment, answer.providerReference, signal);
       return { ...answer, refund };
     },

@@ -1,9 +1,8 @@
 import type { EventOf } from '@commerce/events';
-import { PermanentError, withEffect } from '@commerce/service-kit';
-import type { Db } from '../db.ts';
+import { PermanentError, type Sql, withEffect } from '@commerce/service-kit';
 import { type RefundAnswer, refundRequestOutcome } from '../domain/payment.ts';
 import type { ProviderClient } from '../provider.ts';
-import { findPayment, lockPayment, recordRefund, recordRefundRefusal, type Tx } from '../repository.ts';
+import { findPayment, lockPayment, recordRefund, recordRefundRefusal } from '../repository.ts';
 import { refundInFull } from './refund-in-full.ts';
 
 type RefundRequested = EventOf<'orders.order.refund-requested'>;
@@ -13,10 +12,10 @@ type RefundRequested = EventOf<'orders.order.refund-requested'>;
  * recorded as a Refund with the reason and who asked. The provider refusing is recorded too (a
  * FAILED Refund, refund.failed) so that staff see it; the order stays CONFIRMED.
  */
-export function refundOrder({ db, provider }: { db: Db; provider: ProviderClient }) {
-  return withEffect<RefundRequested, Tx, RefundAnswer | null>({
+export function refundOrder({ sql, provider }: { sql: Sql; provider: ProviderClient }) {
+  return withEffect<RefundRequested, Sql, RefundAnswer | null>({
     async outside(event, signal) {
-      const payment = await findPayment(db, event.data.orderId);
+      const payment = await findPayment(sql, event.data.orderId);
       if (!payment) throw new PermanentError(`order ${event.data.orderId} has no payment to refund`);
       if (payment.status !== 'CAPTURED' || !payment.providerReference) return null;
       return refundInFull(provider, payment, payment.providerReference, signal);

@@ -1,0 +1,133 @@
+import pg from 'pg';
+
+/**
+ * Parameterised SQL ($1, $2, …) on a connection or in a transaction. The saga's steps and the
+ * event handlers speak it straight to `pg`: an ORM's query pipeline costs several times the
+ * statement it sends, on the paths every order takes many times (bench/results/saga.md).
+ */
+export interface Sql {
+  /** The rows a statement returns. */
+  query<Row = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<Row[]>;
+  /** How many rows a statement wrote. */
+  execute(text: string, values?: readonly unknown[]): Promise<number>;
+}
+
+/**
+ * Where a consumer records an event and applies its effect: SQL outside any transaction, and a
+ * transaction handing its work the transaction's own client (`tx`, what handlers are written
+ * against) and an Sql view of it (for the inbox row and the outbox).
+ */
+export interface TransactionStore<Tx> extends Sql {
+  /**
+   * Runs `work` in a transaction. `opening`, a statement without parameters, is sent with BEGIN
+   * in one round trip; `work` gets the number of rows it wrote.
+   */
+  transaction<T>(work: (tx: Tx, sql: Sql, opened: number) => Promise<T>, opening?: string): Promise<T>;
+  /** Closes the store's connections, at the unit's shutdown. */
+  close?(): Promise<void>;
+}
+
+/** A pool of `pg` connections: statements and transactions of the unit's own database. */
+export interface SqlPool extends TransactionStore<Sql> {
+  close(): Promise<void>;
+}
+
+const INT8 = 20;
+const TIMESTAMP = 1114;
+/**
+ * Values read as Prisma reads them: int8 (counts, sums) as numbers, not strings (money is int4
+ * cents and counts are small, never past 2^53); `timestamp` columns (Prisma's DateTime without
+ * @db.Timestamptz) as UTC, as Prisma writes them, whatever the process's time zone.
+ */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === INT8) return (value: string) => Number(value);
+    if (oid === TIMESTAMP) return (value: string) => new Date(`${value.replace(' ', 'T')}Z`);
+    return pg.types.getTypeParser(oid, format);
+  }) as typeof pg.types.getTypeParser,
+};
+
+const sqlOf = (client: pg.Pool | pg.PoolClient): Sql => ({
+  async query<Row>(text: string, values: readonly unknown[] = []) {
+    return (await client.query({ text, values: values as unknown[] })).rows as Row[];
+  },
+  async execute(text: string, values: readonly unknown[] = []) {
+    return (await client.query({ text, values: values as unknown[] })).rowCount ?? 0;
+  },
+});
+
+export function createSqlPool(
+  connectionString: string,
+  options: { max?: number; onError?: (error: Error) => void } = {},
+): SqlPool {
+  // UTC sessions: now() into a `timestamp` column is what Prisma would have written there.
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? 4,
+    keepAlive: true,
+    types,
+    options: '-c TimeZone=UTC',
+  });
+  // An idle connection losing its server (a Postgres restart): the next statement reconnects.
+  pool.on('error', (error) => options.onError?.(error));
+  return {
+    ...sqlOf(pool),
+    async transaction<T>(work: (tx: Sql, sql: Sql, opened: number) => Promise<T>, opening?: string): Promise<T> {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        const begun = await client.query(opening ? `BEGIN; ${opening}` : 'BEGIN');
+        const opened = opening ? ((begun as unknown as pg.QueryResult[])[1]?.rowCount ?? 0) : 0;
+        const tx = sqlOf(client);
+        const result = await work(tx, tx, opened);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch((rollback: Error) => {
+          broken = rollback; // the connection is gone: the pool must not hand it out again
+        });
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+/** The part of a Prisma client (or its transaction client) that runs raw SQL. */
+export interface PrismaRawSql {
+  $queryRawUnsafe<Row = unknown>(query: string, ...values: unknown[]): Promise<Row>;
+  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
+}
+
+/** Sql over a Prisma client or transaction, for writes an ORM transaction shares with the SQL paths. */
+export function prismaSql(client: PrismaRawSql): Sql {
+  return {
+    query: <Row>(text: string, values: readonly unknown[] = []) => client.$queryRawUnsafe<Row[]>(text, ...values),
+    execute: (text: string, values: readonly unknown[] = []) => client.$executeRawUnsafe(text, ...values),
+  };
+}
+
+/** A unit's Prisma client: its interactive `$transaction(fn)` and raw SQL outside one. */
+// biome-ignore lint/suspicious/noExplicitAny: Prisma's $transaction is overloaded per generated client
+export type TransactionalDb = { $transaction: (...args: any[]) => Promise<any> } & PrismaRawSql;
+
+/** The transaction client a db's `$transaction(fn)` hands to fn (Prisma's last overload). */
+export type TransactionClientOf<Db> = Db extends {
+  // biome-ignore lint/suspicious/noExplicitAny: matched, not used
+  $transaction(work: (tx: infer Tx) => Promise<any>, ...rest: any[]): Promise<any>;
+}
+  ? Tx
+  : never;
+
+/** A consumer's store over a unit's Prisma client: handlers get its interactive transaction client. */
+export function prismaStore<Db extends TransactionalDb>(db: Db): TransactionStore<TransactionClientOf<Db>> {
+  return {
+    ...prismaSql(db),
+    transaction: (work, opening) =>
+      db.$transaction(async (tx: TransactionClientOf<Db> & PrismaRawSql) =>
+        work(tx, prismaSql(tx), opening ? await tx.$executeRawUnsafe(opening) : 0),
+      ),
+  };
+}
