@@ -127,6 +127,14 @@ const runDir = join(ROOT, '.run/bench-gateways');
 rmSync(runDir, { recursive: true, force: true });
 mkdirSync(runDir, { recursive: true });
 const children: ChildProcess[] = [];
+const scratch: string[] = [];
+// However the run ends (an error on the way, Ctrl-C), nothing it started outlives it.
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+process.on('SIGINT', () => process.exit(130));
+process.on('SIGTERM', () => process.exit(143));
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -236,6 +244,7 @@ writeFileSync(supergraphPath, composed.supergraphSdl);
 
 const redisPort = await freePort();
 const redisDir = mkdtempSync(join(os.tmpdir(), 'bench-redis-'));
+scratch.push(redisDir);
 const redis = start('redis', 'redis-server', [
   '--port',
   String(redisPort),
@@ -425,7 +434,6 @@ try {
   }
 } finally {
   await Promise.all(children.map(stop));
-  rmSync(redisDir, { recursive: true, force: true });
 }
 
 // ——— the report ———
