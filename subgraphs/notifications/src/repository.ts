@@ -9,78 +9,89 @@
 // tell. `notifications` timestamps are `timestamp` without a zone holding UTC, as Prisma writes
 // and reads them: written and read here AT TIME ZONE 'UTC', whatever the process's zone.
 import { randomUUID } from 'node:crypto';
-import { type CommerceEvent, emailRequested, notificationAdded } from '@commerce/events';
-import { appendEvents, type Sql } from '@commerce/service-kit';
+import { emailRequested, notificationAdded } from '@commerce/events';
+import { type Sql, writeWithEvents } from '@commerce/service-kit';
 import type { Db } from './db.ts';
 import type { EmailContent, Message } from './domain/message.ts';
-import type { Email, Notification, NotificationChannel, Recipient } from './generated/prisma/client.ts';
+import type { Email, Notification, Recipient } from './generated/prisma/client.ts';
 
-const NOTIFICATION = `id, user_id AS "userId", kind, title, body, channel::text AS channel,
-  read_at AT TIME ZONE 'UTC' AS "readAt", created_at AT TIME ZONE 'UTC' AS "createdAt"`;
 const EMAIL = `id, user_id AS "userId", "to", subject, "text", status::text AS status,
   created_at AS "createdAt", sent_at AS "sentAt"`;
 const RECIPIENT = `user_id AS "userId", email, name, updated_at AS "updatedAt"`;
 
 /**
- * Tells a user something: a new notification, unread, with the notifications.notification.added
- * event for the caller's outbox (the user's `notificationAdded` subscription hears of it once
- * this commits).
- */
-async function addNotification(
-  tx: Sql,
-  notification: { userId: string; kind: string; title: string; body: string; channel: NotificationChannel },
-): Promise<{ row: Notification; added: CommerceEvent }> {
-  // Id and creation time made here, as Prisma's client made them (@default(uuid()), @default(now())).
-  const [row] = await tx.query<Notification>(
-    `INSERT INTO notifications (id, user_id, kind, title, body, channel, created_at)
-     VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::"NotificationChannel", $7::timestamptz AT TIME ZONE 'UTC')
-     RETURNING ${NOTIFICATION}`,
-    [
-      randomUUID(),
-      notification.userId,
-      notification.kind,
-      notification.title,
-      notification.body,
-      notification.channel,
-      new Date(),
-    ],
-  );
-  return {
-    row: row!,
-    added: notificationAdded.create({ notificationId: row!.id, userId: row!.userId, kind: row!.kind }),
-  };
-}
-
-/**
- * Tells a user something in the app and by e-mail, in one transaction: the notification, the
- * e-mail (PENDING) and its notifications.email.requested outbox row. The e-mail is sent later by
- * this unit's own consumer, so a failing mail server never holds back the notification, and the
- * e-mail is never lost: it is in the outbox from the start.
+ * Tells a user something in the app and by e-mail, in one transaction: the notification (unread),
+ * the e-mail (PENDING) and their outbox rows, notifications.notification.added (the user's
+ * `notificationAdded` subscription hears of it once this commits) and
+ * notifications.email.requested, all in one statement. The e-mail is sent later by this unit's own
+ * consumer, so a failing mail server never holds back the notification, and the e-mail is never
+ * lost: it is in the outbox from the start. Ids and creation times are made here, as Prisma's
+ * client made them (@default(uuid()), @default(now())), so the rows are known without a read.
  */
 export async function notifyWithEmail(
   tx: Sql,
   recipient: Recipient,
   message: Message,
-  email: EmailContent,
+  content: EmailContent,
 ): Promise<{ notification: Notification; email: Email }> {
-  const notification = await addNotification(tx, { userId: recipient.userId, channel: 'IN_APP', ...message });
-  const [row] = await tx.query<Email>(
-    `INSERT INTO emails (id, user_id, "to", subject, "text", status, created_at)
-     VALUES ($1::uuid, $2::uuid, $3, $4, $5, 'PENDING', $6::timestamptz)
-     RETURNING ${EMAIL}`,
-    [randomUUID(), recipient.userId, recipient.email, email.subject, email.text, new Date()],
+  const createdAt = new Date();
+  const notification: Notification = {
+    id: randomUUID(),
+    userId: recipient.userId,
+    channel: 'IN_APP',
+    ...message,
+    readAt: null,
+    createdAt,
+  };
+  const email: Email = {
+    id: randomUUID(),
+    userId: recipient.userId,
+    to: recipient.email,
+    subject: content.subject,
+    text: content.text,
+    status: 'PENDING',
+    createdAt,
+    sentAt: null,
+  };
+  await writeWithEvents(
+    tx,
+    [
+      {
+        text: `INSERT INTO notifications (id, user_id, kind, title, body, channel, created_at)
+               VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::"NotificationChannel", $7::timestamptz AT TIME ZONE 'UTC')
+               RETURNING 1`,
+        values: [
+          notification.id,
+          notification.userId,
+          notification.kind,
+          notification.title,
+          notification.body,
+          notification.channel,
+          createdAt,
+        ],
+      },
+      {
+        text: `INSERT INTO emails (id, user_id, "to", subject, "text", status, created_at)
+               VALUES ($1::uuid, $2::uuid, $3, $4, $5, 'PENDING', $6::timestamptz) RETURNING 1`,
+        values: [email.id, email.userId, email.to, email.subject, email.text, createdAt],
+      },
+    ],
+    [
+      notificationAdded.create({
+        notificationId: notification.id,
+        userId: notification.userId,
+        kind: notification.kind,
+      }),
+      emailRequested.create({
+        emailId: email.id,
+        userId: email.userId,
+        to: email.to,
+        subject: email.subject,
+        text: email.text,
+      }),
+    ],
   );
-  await appendEvents(tx, [
-    notification.added,
-    emailRequested.create({
-      emailId: row!.id,
-      userId: row!.userId,
-      to: row!.to,
-      subject: row!.subject,
-      text: row!.text,
-    }),
-  ]);
-  return { notification: notification.row, email: row! };
+  return { notification, email };
 }
 
 /**

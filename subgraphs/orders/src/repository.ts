@@ -1,11 +1,11 @@
 /**
  * Every write of orders goes through here, each in one transaction with the outbox rows that
- * announce it (appendEvents): a new order with its items, its first timeline entry and its events;
+ * announce it (writeWithEvents): a new order with its items, its first timeline entry and its events;
  * each step of the saga under the order's version (optimistic concurrency); and orders' own copy
  * of catalog's products.
  */
 import type { CommerceEvent, EventOf } from '@commerce/events';
-import { appendEvents, type Sql, type SqlPool } from '@commerce/service-kit';
+import { type Sql, type SqlPool, writeWithEvents } from '@commerce/service-kit';
 import type { OrderWithItems } from './domain/order.ts';
 import type { PricedOrder, ProductCopy } from './domain/placement.ts';
 import type { Decision, TimelineNote } from './domain/saga.ts';
@@ -108,29 +108,30 @@ export async function storePlacedOrder(sql: SqlPool, order: NewOrder): Promise<b
     );
     if (inserted === 0) return false;
     const lines = order.priced.items;
-    await tx.execute(
-      `INSERT INTO order_items (id, order_id, product_id, quantity, unit_price_cents, position)
-       SELECT gen_random_uuid(), $1::uuid, line.product_id, line.quantity, line.unit_price_cents, line.position - 1
-       FROM unnest($2::uuid[], $3::int[], $4::int[]) WITH ORDINALITY AS line(product_id, quantity, unit_price_cents, position)`,
-      [
+    const items = {
+      text: `INSERT INTO order_items (id, order_id, product_id, quantity, unit_price_cents, position)
+             SELECT gen_random_uuid(), $1::uuid, line.product_id, line.quantity, line.unit_price_cents, line.position - 1
+             FROM unnest($2::uuid[], $3::int[], $4::int[])
+               WITH ORDINALITY AS line(product_id, quantity, unit_price_cents, position)
+             RETURNING 1`,
+      values: [
         order.id,
         lines.map((line) => line.productId),
         lines.map((line) => line.quantity),
         lines.map((line) => line.unitPriceCents),
       ],
-    );
-    await addTimelineEntry(tx, order.id, order.placed);
-    await appendEvents(tx, order.events);
+    };
+    await writeWithEvents(tx, [items, timelineEntry(order.id, order.placed)], order.events);
     return true;
   });
 }
 
-async function addTimelineEntry(tx: Tx, orderId: string, entry: TimelineNote): Promise<void> {
-  await tx.execute(
-    'INSERT INTO order_timeline (id, order_id, step, detail, at) VALUES (gen_random_uuid(), $1::uuid, $2, $3, now())',
-    [orderId, entry.step, entry.detail],
-  );
-}
+/** An entry of the order's timeline, as a statement to run with the change it records. */
+const timelineEntry = (orderId: string, entry: TimelineNote) => ({
+  text: `INSERT INTO order_timeline (id, order_id, step, detail, at) VALUES (gen_random_uuid(), $1::uuid, $2, $3, now())
+         RETURNING 1`,
+  values: [orderId, entry.step, entry.detail],
+});
 
 /** Another transaction changed the order since it was read: the write is refused, the caller retries. */
 export class StaleOrder extends Error {
@@ -153,23 +154,23 @@ export async function applyDecision(
   events: readonly CommerceEvent[] = [],
 ): Promise<void> {
   if (decision.kind === 'nothing') return;
-  if (decision.kind === 'move') {
-    const values: unknown[] = [order.id, order.version, decision.to];
-    const set = ['status = $3::"OrderStatus"', 'version = version + 1', 'updated_at = now()'];
-    if (decision.refundPending !== undefined) {
-      values.push(decision.refundPending);
-      set.push(`refund_pending = $${values.length}`);
-    }
-    if (decision.refundReason !== undefined) {
-      values.push(decision.refundReason);
-      set.push(`refund_reason = $${values.length}`);
-    }
-    const updated = await tx.execute(
-      `UPDATE orders SET ${set.join(', ')} WHERE id = $1::uuid AND version = $2`,
-      values,
-    );
-    if (updated === 0) throw new StaleOrder(order.id);
+  const entry = timelineEntry(order.id, decision.entry);
+  if (decision.kind === 'note') {
+    await writeWithEvents(tx, [entry], events);
+    return;
   }
-  await addTimelineEntry(tx, order.id, decision.entry);
-  await appendEvents(tx, events);
+  const values: unknown[] = [order.id, order.version, decision.to];
+  const set = ['status = $3::"OrderStatus"', 'version = version + 1', 'updated_at = now()'];
+  if (decision.refundPending !== undefined) {
+    values.push(decision.refundPending);
+    set.push(`refund_pending = $${values.length}`);
+  }
+  if (decision.refundReason !== undefined) {
+    values.push(decision.refundReason);
+    set.push(`refund_reason = $${values.length}`);
+  }
+  const move = { text: `UPDATE orders SET ${set.join(', ')} WHERE id = $1::uuid AND version = $2 RETURNING 1`, values };
+  // One statement: the move, its entry and its events; a lost race rolls the last two back with it.
+  const [moved] = await writeWithEvents(tx, [move, entry], events);
+  if (moved === 0) throw new StaleOrder(order.id);
 }

@@ -5,8 +5,8 @@
  * concurrent jobs, take turns. Plain SQL on `pg` (the saga's path: see Sql in the service kit);
  * GraphQL's reads stay on Prisma.
  */
-import { paymentCaptured, paymentFailed, paymentRefunded, refundFailed } from '@commerce/events';
-import { appendEvents, type Sql } from '@commerce/service-kit';
+import { type CommerceEvent, paymentCaptured, paymentFailed, paymentRefunded, refundFailed } from '@commerce/events';
+import { appendEvents, type Sql, writeWithEvents } from '@commerce/service-kit';
 import type { RefundAnswer } from './domain/payment.ts';
 import { chargeKey } from './domain/provider-rules.ts';
 import type { Payment, PaymentStatus, RefundStatus } from './generated/prisma/client.ts';
@@ -89,21 +89,24 @@ export async function leaveTombstone(
 }
 
 /**
- * The payment's new status (and the provider's charge id, when one is given; kept otherwise). The
- * row is locked by the caller, so it is there: anything else is a bug, and rolls back.
+ * The payment's new status (and the provider's charge id, when one is given; kept otherwise), with
+ * the events that announce it, in one statement. The row is locked by the caller, so it is there:
+ * anything else is a bug, and rolls back.
  */
 async function settlePayment(
   tx: Sql,
   paymentId: string,
   status: PaymentStatus,
   providerReference: string | null = null,
+  events: readonly CommerceEvent[] = [],
 ): Promise<void> {
-  const updated = await tx.execute(
-    `UPDATE payments SET status = $2::"PaymentStatus", provider_reference = COALESCE($3, provider_reference),
-       updated_at = now()
-     WHERE id = $1::uuid`,
-    [paymentId, status, providerReference],
-  );
+  const settle = {
+    text: `UPDATE payments SET status = $2::"PaymentStatus", provider_reference = COALESCE($3, provider_reference),
+             updated_at = now()
+           WHERE id = $1::uuid RETURNING 1`,
+    values: [paymentId, status, providerReference],
+  };
+  const [updated] = await writeWithEvents(tx, [settle], events);
   if (updated !== 1) throw new Error(`payment ${paymentId} missing while it was locked`);
 }
 
@@ -124,8 +127,7 @@ async function insertRefund(
 
 /** The provider took the money: CAPTURED, and orders hears it. */
 export async function recordCapture(tx: Sql, payment: Payment, providerReference: string): Promise<void> {
-  await settlePayment(tx, payment.id, 'CAPTURED', providerReference);
-  await appendEvents(tx, [
+  await settlePayment(tx, payment.id, 'CAPTURED', providerReference, [
     paymentCaptured.create({
       orderId: payment.orderId,
       paymentId: payment.id,
@@ -142,8 +144,9 @@ export async function recordChargeFailure(
   payment: Payment,
   failure: { declined: boolean; reason: string },
 ): Promise<void> {
-  await settlePayment(tx, payment.id, 'FAILED');
-  await appendEvents(tx, [paymentFailed.create({ orderId: payment.orderId, paymentId: payment.id, ...failure })]);
+  await settlePayment(tx, payment.id, 'FAILED', null, [
+    paymentFailed.create({ orderId: payment.orderId, paymentId: payment.id, ...failure }),
+  ]);
 }
 
 /** The cancelled order's payment will never be charged. */
@@ -170,9 +173,8 @@ export async function recordRefund(
     status: given ? 'SUCCEEDED' : 'FAILED',
     providerReference: refund.answer.kind === 'refunded' ? refund.answer.providerRefundId : null,
   });
-  await settlePayment(tx, payment.id, given ? 'REFUNDED' : 'CAPTURED', refund.charged || null);
   const ids = { orderId: payment.orderId, paymentId: payment.id, refundId };
-  await appendEvents(tx, [
+  await settlePayment(tx, payment.id, given ? 'REFUNDED' : 'CAPTURED', refund.charged || null, [
     refund.answer.kind === 'refunded'
       ? paymentRefunded.create({ ...ids, amountCents: payment.amountCents })
       : refundFailed.create({ ...ids, reason: refund.answer.reason }),
