@@ -30,7 +30,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { composeServices } from '@apollo/composition';
 import autocannon from 'autocannon';
 import { parse } from 'graphql';
-import { cpuMs } from '../support.ts';
+import { cpuMs, profilingEnv } from '../support.ts';
 import { BENCH_SUBGRAPHS, type BenchSubgraphName } from './subgraphs/schemas.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -324,6 +324,7 @@ const ours: Gateway = {
       RATE_LIMIT_ANONYMOUS: String(rateLimit),
       MAX_QUERY_COST: String(maxQueryCost),
       RATE_LIMIT_KEY_PREFIX: `bench-rate-limit-${Date.now()}`,
+      ...profilingEnv(),
     }),
 };
 

@@ -33,9 +33,39 @@ const ISSUER = 'commerce-router';
  */
 export const IDENTITY_LIFETIME_SECONDS = 15;
 
-function keyOf(secret: string) {
-  return new TextEncoder().encode(secret);
+/** The HMAC key of a secret, imported once (jose would import it again on every call). */
+const keys = new Map<string, Promise<CryptoKey>>();
+function keyOf(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+      'verify',
+    ]);
+    keys.set(secret, key);
+  }
+  return key;
 }
+
+/**
+ * A signed header is reused for the same identity and audience for this long: every request of
+ * one caller within it sends the same header (at least IDENTITY_LIFETIME_SECONDS − this left to
+ * live), so the router signs, and a subgraph verifies, once per caller and few seconds rather
+ * than once per request.
+ */
+export const IDENTITY_REUSE_SECONDS = 5;
+/** Entries each cache holds before it starts afresh (a bound, not a tuning). */
+const CACHE_LIMIT = 10_000;
+
+const signed = new Map<string, { token: Promise<string>; at: number }>();
+const verified = new Map<string, { identity: Identity; until: number }>();
+
+const identityKey = (identity: Identity) =>
+  identity.kind === 'user'
+    ? `user:${identity.userId}:${identity.role}`
+    : identity.kind === 'partner'
+      ? `partner:${identity.partnerId}`
+      : 'anonymous';
 
 /**
  * The router's statement of who is calling, for `audience`: the subgraph it is sent to (its name),
@@ -46,17 +76,25 @@ export async function signIdentity(
   secret: string,
   audience: string | readonly string[],
 ): Promise<string> {
+  const cacheKey = `${secret}\u0000${identityKey(identity)}\u0000${typeof audience === 'string' ? audience : audience.join(',')}`;
+  const now = Date.now();
+  const reused = signed.get(cacheKey);
+  if (reused && now - reused.at < IDENTITY_REUSE_SECONDS * 1000) return reused.token;
   const claims =
     identity.kind === 'user' ? { role: identity.role } : identity.kind === 'partner' ? { kind: 'partner' } : {};
   const jwt = new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuer(ISSUER)
     .setAudience(typeof audience === 'string' ? audience : [...audience])
-    .setIssuedAt()
-    .setExpirationTime(`${IDENTITY_LIFETIME_SECONDS}s`);
+    .setIssuedAt(Math.floor(now / 1000))
+    .setExpirationTime(Math.floor(now / 1000) + IDENTITY_LIFETIME_SECONDS);
   if (identity.kind === 'user') jwt.setSubject(identity.userId);
   if (identity.kind === 'partner') jwt.setSubject(identity.partnerId);
-  return jwt.sign(keyOf(secret));
+  const token = keyOf(secret).then((key) => jwt.sign(key));
+  if (signed.size >= CACHE_LIMIT) signed.clear();
+  signed.set(cacheKey, { token, at: now });
+  token.catch(() => signed.delete(cacheKey));
+  return token;
 }
 
 /**
@@ -69,19 +107,33 @@ export async function verifyIdentity(
   audience: string,
 ): Promise<Identity | null> {
   if (!token) return null;
+  const cacheKey = `${secret}\u0000${audience}\u0000${token}`;
+  const known = verified.get(cacheKey);
+  if (known && Date.now() < known.until) return known.identity;
   try {
-    const { payload } = await jwtVerify(token, keyOf(secret), {
+    const { payload } = await jwtVerify(token, await keyOf(secret), {
       issuer: ISSUER,
       audience,
       algorithms: ['HS256'],
       requiredClaims: ['exp', 'iat'],
       maxTokenAge: IDENTITY_LIFETIME_SECONDS,
     });
-    if (!payload.sub) return ANONYMOUS;
-    if (payload.kind === 'partner') return { kind: 'partner', partnerId: payload.sub };
-    if (payload.role !== 'CUSTOMER' && payload.role !== 'STAFF') return null;
-    return { kind: 'user', userId: payload.sub, role: payload.role };
+    const identity = identityOf(payload);
+    if (identity) {
+      // Good until it expires or outlives its lifetime, whichever is first: as jwtVerify would judge it then.
+      const until = Math.min(payload.exp!, payload.iat! + IDENTITY_LIFETIME_SECONDS) * 1000;
+      if (verified.size >= CACHE_LIMIT) verified.clear();
+      verified.set(cacheKey, { identity, until });
+    }
+    return identity;
   } catch {
     return null;
   }
+}
+
+function identityOf(payload: { sub?: string; kind?: unknown; role?: unknown }): Identity | null {
+  if (!payload.sub) return ANONYMOUS;
+  if (payload.kind === 'partner') return { kind: 'partner', partnerId: payload.sub };
+  if (payload.role !== 'CUSTOMER' && payload.role !== 'STAFF') return null;
+  return { kind: 'user', userId: payload.sub, role: payload.role };
 }
