@@ -309,12 +309,12 @@ const noMerging = ['--config-path', join(HERE, 'peers/hive-no-merging.config.ts'
 const hiveVersion = version('@graphql-hive/gateway');
 const routerRuntimeVersion = version('@graphql-hive/router-runtime');
 
-/** Our router as it runs in production: auth, limits, rate limits, resilience, access log; the anonymous rate limit and the cost limit raised for the load. */
-const ours: Gateway = {
-  id: 'ours',
-  label: 'our router (router/src/main.ts)',
+/** Our router as it runs in production: auth, limits, rate limits, resilience, access log, in-flight merging; the anonymous rate limit and the cost limit raised for the load. */
+const oursWith = (id: string, label: string, extra: Record<string, string>): Gateway => ({
+  id,
+  label,
   launch: (port) =>
-    start('ours', process.execPath, ['--import', 'tsx', 'router/src/main.ts', '--supergraph', supergraphPath], {
+    start(id, process.execPath, ['--import', 'tsx', 'router/src/main.ts', '--supergraph', supergraphPath], {
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       ROUTER_PORT: String(port),
@@ -324,12 +324,18 @@ const ours: Gateway = {
       RATE_LIMIT_ANONYMOUS: String(rateLimit),
       MAX_QUERY_COST: String(maxQueryCost),
       RATE_LIMIT_KEY_PREFIX: `bench-rate-limit-${Date.now()}`,
+      ...extra,
       ...profilingEnv(),
     }),
-};
+});
+const ours = oursWith('ours', 'our router (router/src/main.ts), merging on', {});
+const oursNoMerging = oursWith('ours-no-merging', 'our router, merging off (SUBGRAPH_MERGE_IN_FLIGHT=off)', {
+  SUBGRAPH_MERGE_IN_FLIGHT: 'off',
+});
 
 const gateways: Gateway[] = [
   ours,
+  oursNoMerging,
   {
     id: 'apollo-gateway',
     label: `@apollo/gateway ${version('@apollo/gateway')} on @apollo/server ${version('@apollo/server')}`,

@@ -103,6 +103,7 @@ export async function startRouter(config: RouterConfig) {
       breakerCooldownMs: config.SUBGRAPH_BREAKER_COOLDOWN_MS,
       maxConcurrency: config.SUBGRAPH_MAX_CONCURRENCY,
       maxQueue: config.SUBGRAPH_MAX_QUEUE,
+      mergeInFlight: config.SUBGRAPH_MERGE_IN_FLIGHT === 'on',
     },
     metrics,
     logger,

@@ -85,6 +85,11 @@ const edgeSettings = {
   /** Bulkhead: requests in flight to one subgraph, and how many more may wait for a slot. */
   SUBGRAPH_MAX_CONCURRENCY: positive(64),
   SUBGRAPH_MAX_QUEUE: count(128),
+  /**
+   * A query to a subgraph identical to one in flight for a caller with the same rights (the same
+   * signed identity header) waits for that one's answer instead of being sent again. Never a mutation.
+   */
+  SUBGRAPH_MERGE_IN_FLIGHT: z.enum(['on', 'off']).default('on'),
 };
 
 /** Subscriptions over WebSocket (router/src/subscriptions/). */

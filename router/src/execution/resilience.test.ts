@@ -134,3 +134,51 @@ describe('timeouts and the bulkhead', () => {
     expect(proxy.calls).toHaveLength(1);
   });
 });
+
+describe('identical queries in flight', () => {
+  const fiveAtOnce = (url: string, query: string, headers?: Record<string, string>) =>
+    Promise.all(Array.from({ length: 5 }, () => graphql<StockAnswer>(url, query, { id: productId }, headers)));
+  type StockAnswer = { product: { name: string; stock: { available: number } } };
+
+  it('share one call to the subgraph between callers with the same rights, each getting the whole answer', async () => {
+    const proxy = await proxyToInventory({ slowMs: 300 });
+    proxy.setMode('slow');
+    const url = (await router({ INVENTORY_URL: proxy.url })).url;
+
+    const answers = await fiveAtOnce(url, STOCK);
+    for (const answer of answers) {
+      expect(answer.body.errors).toBeUndefined();
+      expect(answer.body.data?.product.stock.available).toEqual(expect.any(Number));
+    }
+    expect(new Set(answers.map((answer) => JSON.stringify(answer.body.data))).size).toBe(1);
+    expect(proxy.calls).toEqual(['query']);
+  });
+
+  it('are sent apart for callers with other rights, and every time with merging off', async () => {
+    const proxy = await proxyToInventory({ slowMs: 300 });
+    proxy.setMode('slow');
+    const merging = (await router({ INVENTORY_URL: proxy.url })).url;
+    await Promise.all([
+      graphql(merging, STOCK, { id: productId }),
+      graphql(merging, STOCK, { id: productId }, await bearer(env, 'STAFF')),
+      graphql(merging, STOCK, { id: productId }, await bearer(env, 'CUSTOMER')),
+    ]);
+    expect(proxy.calls).toEqual(['query', 'query', 'query']);
+
+    proxy.calls.length = 0;
+    const separate = (await router({ INVENTORY_URL: proxy.url, SUBGRAPH_MERGE_IN_FLIGHT: 'off' })).url;
+    await fiveAtOnce(separate, STOCK);
+    expect(proxy.calls).toHaveLength(5);
+  });
+
+  it('never merge a mutation: five identical restocks at once are five', async () => {
+    const proxy = await proxyToInventory({ slowMs: 300 });
+    proxy.setMode('slow');
+    const url = (await router({ INVENTORY_URL: proxy.url })).url;
+    const staff = await bearer(env, 'STAFF');
+
+    const answers = await Promise.all(Array.from({ length: 5 }, () => graphql(url, RESTOCK, { id: productId }, staff)));
+    for (const answer of answers) expect(answer.body.errors).toBeUndefined();
+    expect(proxy.calls).toEqual(['mutation', 'mutation', 'mutation', 'mutation', 'mutation']);
+  });
+});

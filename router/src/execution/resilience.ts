@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RemoteGraphQLDataSource } from '@apollo/gateway';
-import type { Logger } from '@commerce/service-kit';
+import { IDENTITY_HEADER, type Logger } from '@commerce/service-kit';
 import {
   BrokenCircuitError,
   BulkheadRejectedError,
@@ -28,6 +28,8 @@ export type ResilienceSettings = {
   breakerCooldownMs: number;
   maxConcurrency: number;
   maxQueue: number;
+  /** Identical queries in flight for the same rights share one call (SUBGRAPH_MERGE_IN_FLIGHT). */
+  mergeInFlight: boolean;
 };
 
 /** Answers that mean "the subgraph is not serving now" rather than "your request is wrong". */
@@ -183,7 +185,7 @@ export function createSubgraphGuard(
     }
   };
 
-  const fetcher = (async (url, init) => {
+  const guarded = (async (url, init) => {
     const started = performance.now();
     const policy = isMutation(init?.body) ? mutations : queries;
     try {
@@ -205,7 +207,28 @@ export function createSubgraphGuard(
     }
   }) as Fetcher;
 
-  return { fetcher, circuit: () => CircuitState[breaker.state] };
+  /**
+   * Merging: a query identical (URL, body) to one in flight, with the same signed identity header
+   * (so the same rights: the router signs one header per caller and subgraph for a few seconds),
+   * gets that call's answer. Each caller parses the answer for itself. Mutations always go out.
+   */
+  const inFlight = new Map<string, ReturnType<Fetcher>>();
+  const merged = ((url, init) => {
+    const body = init?.body;
+    if (typeof body !== 'string' || isMutation(body)) return guarded(url, init);
+    const identity = (init?.headers as Record<string, string> | undefined)?.[IDENTITY_HEADER] ?? '';
+    const key = `${url}\u0000${identity}\u0000${body}`;
+    const running = inFlight.get(key);
+    if (running) {
+      metrics.subgraphMerged.inc({ subgraph });
+      return running;
+    }
+    const call = guarded(url, init).finally(() => inFlight.delete(key));
+    inFlight.set(key, call);
+    return call;
+  }) as Fetcher;
+
+  return { fetcher: settings.mergeInFlight ? merged : guarded, circuit: () => CircuitState[breaker.state] };
 }
 
 /** One keep-alive connection pool for every subgraph, and a guard per subgraph. */

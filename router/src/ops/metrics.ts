@@ -36,6 +36,12 @@ export function createMetrics() {
       labelNames: ['subgraph', 'outcome'] as const,
       registers,
     }),
+    subgraphMerged: new Counter({
+      name: 'router_subgraph_merged_total',
+      help: 'Subgraph queries answered by an identical one already in flight for a caller with the same rights, by subgraph.',
+      labelNames: ['subgraph'] as const,
+      registers,
+    }),
     subgraphErrors: new Counter({
       name: 'router_subgraph_errors_total',
       help: 'Failed subgraph requests, by subgraph and reason (timeout, connection, http_5xx, circuit_open, overloaded).',
