@@ -44,14 +44,21 @@ const BENCHES: Bench[] = [
     baseline:
       'plain @apollo/gateway (goal: ours ≥ 5×) and Hive Gateway with its Rust planner (goal: ours ≥ 1.3×, like for like); the table’s own ratios are against ours',
     ratios: (rows) => {
-      const perSecond = (match: (label: string) => boolean) =>
-        number(rows.find((row) => match(row.gateway ?? ''))?.['req/s']);
-      const ours = perSecond((label) => label.startsWith('our router'));
-      const peers = rows.filter((row) => !(row.gateway ?? '').startsWith('our router'));
-      return peers.map(
-        (row) =>
-          `- ours ÷ ${row.gateway}: ${(ours / number(row['req/s'])).toFixed(2)}× req/s (p99 ${number(rows.find((r) => (r.gateway ?? '').startsWith('our router'))?.['p99 ms'])} vs ${row['p99 ms']} ms)`,
-      );
+      // Like for like: a peer merging in-flight requests against our router merging, one that does
+      // not (or cannot: plain @apollo/gateway) against ours with merging off.
+      const label = (row: Record<string, string>) => row.gateway ?? '';
+      const merges = (row: Record<string, string>) => !/merging off|@apollo\/gateway/.test(label(row));
+      const ours = rows.filter((row) => label(row).startsWith('our router'));
+      const peers = rows.filter((row) => !label(row).startsWith('our router'));
+      const ratio = (mine: Record<string, string>, peer: Record<string, string>) =>
+        `- ${label(mine)} ÷ ${label(peer)}: ${(number(mine['req/s']) / number(peer['req/s'])).toFixed(2)}× req/s (p99 ${mine['p99 ms']} vs ${peer['p99 ms']} ms)`;
+      return peers.flatMap((peer) => {
+        // A peer that cannot merge is also set against ours as deployed (merging on).
+        const mine = /@apollo\/gateway/.test(label(peer)) ? ours : ours.filter((row) => merges(row) === merges(peer));
+        return mine.length > 0
+          ? mine.map((row) => ratio(row, peer))
+          : [`- ${label(peer)}: no run of ours to compare with`];
+      });
     },
   },
   {
