@@ -2,8 +2,8 @@
  * Every write to inventory's stock goes through here, in one transaction with the outbox row
  * that announces it (`inventory.stock.changed` on every change of levels).
  */
-import { stockChanged, stockRejected, stockReserved } from '@commerce/events';
-import { appendEvents, prismaSql, type Sql } from '@commerce/service-kit';
+import { type CommerceEvent, stockChanged, stockRejected, stockReserved } from '@commerce/events';
+import { appendEvents, prismaSql, type Sql, writeWithEvents } from '@commerce/service-kit';
 import type { Db } from './db.ts';
 import {
   combineLines,
@@ -132,31 +132,41 @@ export async function applyReservation(
     }
     after.push([line.productId, stock]);
   }
-  await tx.execute('RELEASE SAVEPOINT apply_reservation');
+  // The savepoint is not released: it ends with the transaction, one round trip fewer.
   await insertReservation(
     tx,
     orderId,
     'RESERVED',
     plan.map(({ productId, quantity }) => ({ productId, quantity })),
+    [
+      stockReserved.create({ orderId, items: items.map(({ productId, quantity }) => ({ productId, quantity })) }),
+      ...after.map(([productId, stock]) => stockChangedOf(productId, stock)),
+    ],
   );
-  await appendEvents(tx, [
-    stockReserved.create({ orderId, items: items.map(({ productId, quantity }) => ({ productId, quantity })) }),
-    ...after.map(([productId, stock]) => stockChangedOf(productId, stock)),
-  ]);
   return 'reserved';
 }
 
-/** The order's first (and only) reservation row; a second writer of it fails on the primary key. */
+/**
+ * The order's first (and only) reservation row, with the events that announce it, in one
+ * statement; a second writer of it fails on the primary key.
+ */
 async function insertReservation(
   tx: Tx,
   orderId: string,
   status: ReservationStatus,
   lines: readonly ReservationLine[],
+  events: readonly CommerceEvent[] = [],
 ): Promise<void> {
-  await tx.execute(
-    `INSERT INTO reservations (order_id, status, lines, version, created_at, updated_at)
-     VALUES ($1::uuid, $2::"ReservationStatus", $3::jsonb, 0, now(), now())`,
-    [orderId, status, JSON.stringify(lines)],
+  await writeWithEvents(
+    tx,
+    [
+      {
+        text: `INSERT INTO reservations (order_id, status, lines, version, created_at, updated_at)
+               VALUES ($1::uuid, $2::"ReservationStatus", $3::jsonb, 0, now(), now()) RETURNING 1`,
+        values: [orderId, status, JSON.stringify(lines)],
+      },
+    ],
+    events,
   );
 }
 
@@ -168,8 +178,9 @@ export async function recordRejection(
   shortages: readonly Shortage[],
   reason: string,
 ): Promise<void> {
-  await insertReservation(tx, orderId, 'REJECTED', lines);
-  await appendEvents(tx, [stockRejected.create({ orderId, reason, shortages: [...shortages] })]);
+  await insertReservation(tx, orderId, 'REJECTED', lines, [
+    stockRejected.create({ orderId, reason, shortages: [...shortages] }),
+  ]);
 }
 
 /**
@@ -198,31 +209,37 @@ export async function moveReservation(tx: Tx, reservation: StoredReservation, ch
   const events = [];
   for (const { productId, quantity } of combineLines(reservation.lines)) {
     const delta = levelChanges[change](quantity);
+    const reason = adjustmentReasons[change];
+    // The row's new levels, and (for stock leaving or coming back) its adjustment, in one statement.
     const [stock] = await tx.query<StockLevels>(
-      `UPDATE stock_items SET on_hand = on_hand + $2, reserved = reserved + $3, version = version + 1, updated_at = now()
-       WHERE product_id = $1::uuid
-       RETURNING on_hand AS "onHand", reserved, version`,
-      [productId, delta.onHand, delta.reserved],
+      `WITH moved AS (
+         UPDATE stock_items SET on_hand = on_hand + $2, reserved = reserved + $3, version = version + 1, updated_at = now()
+         WHERE product_id = $1::uuid
+         RETURNING on_hand AS "onHand", reserved, version),
+       adjusted AS (
+         INSERT INTO stock_adjustments (id, product_id, delta, reason, order_id, created_at)
+         SELECT gen_random_uuid(), $1::uuid, $2, $4::text::"AdjustmentReason", $5::uuid, now()
+         FROM moved WHERE $4::text IS NOT NULL
+         RETURNING 1)
+       SELECT * FROM moved`,
+      [productId, delta.onHand, delta.reserved, reason, reservation.orderId],
     );
     // The reservation was made against this row, and rows are never deleted.
     if (!stock) throw new Error(`order ${reservation.orderId}: product ${productId} has no stock row`);
     checkLevels(stock);
-    const reason = adjustmentReasons[change];
-    if (reason) {
-      await tx.execute(
-        `INSERT INTO stock_adjustments (id, product_id, delta, reason, order_id, created_at)
-         VALUES (gen_random_uuid(), $1::uuid, $2, $3::"AdjustmentReason", $4::uuid, now())`,
-        [productId, delta.onHand, reason, reservation.orderId],
-      );
-    }
     events.push(stockChangedOf(productId, stock));
   }
-  const moved = await tx.execute(
-    `UPDATE reservations SET status = $3::"ReservationStatus", version = version + 1, updated_at = now()
-     WHERE order_id = $1::uuid AND version = $2`,
-    [reservation.orderId, reservation.version, statusAfter[change]],
+  const [moved] = await writeWithEvents(
+    tx,
+    [
+      {
+        text: `UPDATE reservations SET status = $3::"ReservationStatus", version = version + 1, updated_at = now()
+               WHERE order_id = $1::uuid AND version = $2 RETURNING 1`,
+        values: [reservation.orderId, reservation.version, statusAfter[change]],
+      },
+    ],
+    events,
   );
   // Unreachable while the row is locked (findReservationForUpdate); if it ever is, undo it all.
   if (moved !== 1) throw new Error(`order ${reservation.orderId}: reservation changed while locked`);
-  await appendEvents(tx, events);
 }

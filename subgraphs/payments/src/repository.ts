@@ -32,13 +32,20 @@ export async function openPayment(
   sql: Sql,
   order: { orderId: string; customerId: string; amountCents: number; currency: string },
 ): Promise<Payment> {
-  await sql.execute(
-    `INSERT INTO payments (id, order_id, customer_id, amount_cents, currency, status, idempotency_key, attempts, updated_at)
-     VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3, $4, 'PENDING', $5, 0, now())
-     ON CONFLICT (order_id) DO NOTHING`,
+  // The new row, or the one already there, in one statement. A row another transaction was
+  // inserting at that moment is not in this statement's snapshot: then it is read again.
+  const [opened] = await sql.query<Payment>(
+    `WITH opened AS (
+       INSERT INTO payments (id, order_id, customer_id, amount_cents, currency, status, idempotency_key, attempts, updated_at)
+       VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3, $4, 'PENDING', $5, 0, now())
+       ON CONFLICT (order_id) DO NOTHING
+       RETURNING ${paymentColumns})
+     SELECT * FROM opened
+     UNION ALL
+     SELECT ${paymentColumns} FROM payments WHERE order_id = $1::uuid AND NOT EXISTS (SELECT 1 FROM opened)`,
     [order.orderId, order.customerId, order.amountCents, order.currency, chargeKey(order.orderId)],
   );
-  const payment = await findPayment(sql, order.orderId);
+  const payment = opened ?? (await findPayment(sql, order.orderId));
   if (!payment) throw new Error(`payment of order ${order.orderId} missing right after it was opened`);
   return payment;
 }
