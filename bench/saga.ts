@@ -3,7 +3,8 @@
  * payments charges the provider sandbox (at 20 ms latency) → CONFIRMED, at fixed offered rates,
  * each for BENCH_SECONDS (default 30). Orders are offered open-loop (one every 1/rate s, whether
  * or not earlier ones answered), by the seeded customers, round robin over BENCH_PRODUCTS
- * (default 1) products with ample stock. BENCH_CPU_PROF=<dir> makes every process write a CPU profile.
+ * (default 1) products with ample stock, after BENCH_WARMUP_SECONDS (default 5) at the first rate that
+ * are not counted. BENCH_CPU_PROF=<dir> makes every process write a CPU profile.
  *   POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres pnpm exec tsx bench/saga.ts
  * Self-contained and bounded: a whole system of its own (tests/saga/world.ts: private Redis,
  * <TEST_DATABASE_PREFIX or commerce_test_>saga_bench_* databases, dropped at the end; every unit, the router and the sandboxes as processes on spare
@@ -21,6 +22,8 @@ import { cpuMs, cpuMsBetween, cpuMsOfCommand, fmt, machineCpuMs, profilingEnv, q
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 30);
 const rates = (process.env.BENCH_RATES ?? '20,50,100').split(',').map(Number);
+/** Orders at the first rate before any is measured, not counted: connections, pools and JIT warm up. */
+const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const providerLatencyMs = Number(process.env.BENCH_PROVIDER_LATENCY_MS ?? 20);
 
 type Result = {
@@ -60,11 +63,15 @@ try {
   );
   const customers = [world.headers.ada, world.headers.grace];
   const results: Result[] = [];
-  for (const rate of rates) {
+  const runs = [
+    ...(warmupSeconds > 0 ? [{ rate: rates[0]!, warmup: true }] : []),
+    ...rates.map((rate) => ({ rate, warmup: false })),
+  ];
+  for (const { rate, warmup } of runs) {
     const placedIds: string[] = [];
     const roundTrips: number[] = [];
     let failed = 0;
-    const offered = Math.round(rate * seconds);
+    const offered = Math.round(rate * (warmup ? warmupSeconds : seconds));
     const pids = world.pids();
     const cpuBefore = new Map([...pids].map(([name, pid]) => [name, cpuMs(pid)] as const));
     // Besides the system's own processes: Postgres (the shared server, every backend), Redis, this
@@ -124,6 +131,10 @@ try {
     const latencies = rows.map((row) => Number(row.ms)).sort((a, b) => a - b);
     const trips = roundTrips.sort((a, b) => a - b);
     const confirmed = [...statuses.values()].filter((s) => s === 'CONFIRMED').length;
+    if (warmup) {
+      console.log(`warm-up: ${placedIds.length} orders at ${rate}/s, not counted`);
+      continue;
+    }
     results.push({
       rate,
       offered,
@@ -187,7 +198,7 @@ try {
   ];
   const report = `# saga: results
 
-Command: \`POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres BENCH_SECONDS=${seconds} BENCH_RATES=${rates.join(',')} BENCH_PRODUCTS=${productIds.length} pnpm exec tsx bench/saga.ts\`
+Command: \`POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres BENCH_SECONDS=${seconds} BENCH_WARMUP_SECONDS=${warmupSeconds} BENCH_RATES=${rates.join(',')} BENCH_PRODUCTS=${productIds.length} pnpm exec tsx bench/saga.ts\`
 on ${cpu.length} × ${cpu[0]?.model.trim()}, ${os.type().toLowerCase()} ${os.release()}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)};
 load average at the end ${os
     .loadavg()
