@@ -20,7 +20,6 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -28,9 +27,9 @@ import { issueAccessToken, parseKeyRing } from '@commerce/service-kit';
 import autocannon from 'autocannon';
 import { stableId, userId } from '../prisma/seed/fixtures.ts';
 import { ROOT, UNITS } from '../scripts/lib/system.ts';
-import { waitFor } from '../tests/messaging/support.ts';
+import { freePort, waitFor } from '../tests/messaging/support.ts';
 import { startSagaWorld } from '../tests/saga/world.ts';
-import { cpuMs, cpuMsBetween, cpuMsOfCommand } from './support.ts';
+import { cpuMs, cpuMsBetween, cpuMsOfCommand, safeJson } from './support.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
@@ -92,16 +91,6 @@ const PAGES: Page[] = [
     as: 'staff',
   },
 ].filter((page) => !only || only.includes(page.id)) as Page[];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 const started = new Date();
 const world = await startSagaWorld('pages', {
@@ -427,12 +416,4 @@ ${perRound}
     await exited;
   }
   await world.stop();
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

@@ -42,3 +42,12 @@ export function machineCpuMs(): { busy: number; total: number } {
   const busy = user! + nice! + system! + irq! + softirq! + steal!;
   return { busy: busy * 10, total: (busy + idle! + iowait!) * 10 };
 }
+
+/** A response body as JSON, or undefined when it is not JSON (a benchmark counts that as an error). */
+export function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

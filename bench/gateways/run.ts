@@ -23,14 +23,15 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { composeServices } from '@apollo/composition';
 import autocannon from 'autocannon';
 import { parse } from 'graphql';
-import { cpuMs, profilingEnv } from '../support.ts';
+import { freePort } from '../../tests/messaging/support.ts';
+import { cpuMs, profilingEnv, safeJson } from '../support.ts';
 import { BENCH_SUBGRAPHS, type BenchSubgraphName } from './subgraphs/schemas.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -115,13 +116,6 @@ const BODY = JSON.stringify({ query: QUERY });
 const EXPECTED = JSON.parse(readFileSync(join(HERE, 'expected-response.json'), 'utf8')) as unknown;
 const EXPECTED_TEXT = JSON.stringify(EXPECTED);
 const correct = (body: string) => body === EXPECTED_TEXT || isDeepStrictEqual(safeJson(body), EXPECTED);
-const safeJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-};
 
 const runDir = join(ROOT, '.run/bench-gateways');
 rmSync(runDir, { recursive: true, force: true });
@@ -135,16 +129,6 @@ process.on('exit', () => {
 });
 process.on('SIGINT', () => process.exit(130));
 process.on('SIGTERM', () => process.exit(143));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 function start(name: string, command: string, args: string[], env: Record<string, string> = {}, cwd = ROOT) {
   const log = createWriteStream(join(runDir, `${name}.log`));

@@ -60,7 +60,8 @@ const CACHE_LIMIT = 10_000;
 const signed = new Map<string, { token: Promise<string>; at: number }>();
 const verified = new Map<string, { identity: Identity; until: number }>();
 
-const identityKey = (identity: Identity) =>
+/** Who a caller is, as one string: callers with the same one have the same rights. */
+export const rightsOf = (identity: Identity) =>
   identity.kind === 'user'
     ? `user:${identity.userId}:${identity.role}`
     : identity.kind === 'partner'
@@ -76,7 +77,7 @@ export async function signIdentity(
   secret: string,
   audience: string | readonly string[],
 ): Promise<string> {
-  const cacheKey = `${secret}\u0000${identityKey(identity)}\u0000${typeof audience === 'string' ? audience : audience.join(',')}`;
+  const cacheKey = `${secret}\u0000${rightsOf(identity)}\u0000${typeof audience === 'string' ? audience : audience.join(',')}`;
   const now = Date.now();
   const reused = signed.get(cacheKey);
   if (reused && now - reused.at < IDENTITY_REUSE_SECONDS * 1000) return reused.token;

@@ -14,21 +14,19 @@ export interface Sql {
 
 /**
  * Where a consumer records an event and applies its effect: SQL outside any transaction, and a
- * transaction handing its work the transaction's own client (`tx`, what handlers are written
- * against) and an Sql view of it (for the inbox row and the outbox).
+ * transaction handing its work the transaction's own client (`tx`, what handlers are written against).
  */
 export interface TransactionStore<Tx> extends Sql {
   /**
    * Runs `work` in a transaction. `opening`, a statement without parameters, is sent with BEGIN
    * in one round trip; `work` gets the number of rows it wrote.
    */
-  transaction<T>(work: (tx: Tx, sql: Sql, opened: number) => Promise<T>, opening?: string): Promise<T>;
-  /** Closes the store's connections, at the unit's shutdown. */
-  close?(): Promise<void>;
+  transaction<T>(work: (tx: Tx, opened: number) => Promise<T>, opening?: string): Promise<T>;
 }
 
 /** A pool of `pg` connections: statements and transactions of the unit's own database. */
 export interface SqlPool extends TransactionStore<Sql> {
+  /** Closes the pool's connections, at the unit's shutdown. */
   close(): Promise<void>;
 }
 
@@ -72,14 +70,14 @@ export function createSqlPool(
   pool.on('error', (error) => options.onError?.(error));
   return {
     ...sqlOf(pool),
-    async transaction<T>(work: (tx: Sql, sql: Sql, opened: number) => Promise<T>, opening?: string): Promise<T> {
+    async transaction<T>(work: (tx: Sql, opened: number) => Promise<T>, opening?: string): Promise<T> {
       const client = await pool.connect();
       let broken: Error | undefined;
       try {
         const begun = await client.query(opening ? `BEGIN; ${opening}` : 'BEGIN');
         const opened = opening ? ((begun as unknown as pg.QueryResult[])[1]?.rowCount ?? 0) : 0;
         const tx = sqlOf(client);
-        const result = await work(tx, tx, opened);
+        const result = await work(tx, opened);
         await client.query('COMMIT');
         return result;
       } catch (error) {
@@ -127,7 +125,7 @@ export function prismaStore<Db extends TransactionalDb>(db: Db): TransactionStor
     ...prismaSql(db),
     transaction: (work, opening) =>
       db.$transaction(async (tx: TransactionClientOf<Db> & PrismaRawSql) =>
-        work(tx, prismaSql(tx), opening ? await tx.$executeRawUnsafe(opening) : 0),
+        work(tx, opening ? await tx.$executeRawUnsafe(opening) : 0),
       ),
   };
 }

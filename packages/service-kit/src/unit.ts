@@ -160,10 +160,7 @@ function consumersOf<Db extends UnitDb>(
 ): Omit<ConsumersOptions<unknown>, 'unit' | 'connection' | 'queuePrefix' | 'logger'> | undefined {
   if (!unit.consumers) return undefined;
   const { onProcessed, ...defaults } = settings;
-  const consumers = unit.sql
-    ? { ...defaults, ...unit.consumers, store: unit.sql }
-    : { ...defaults, ...unit.consumers, store: prismaStore(unit.db) };
-  return { ...consumers, onProcessed } as Omit<
+  return { ...defaults, ...unit.consumers, store: unit.sql ?? prismaStore(unit.db), onProcessed } as Omit<
     ConsumersOptions<unknown>,
     'unit' | 'connection' | 'queuePrefix' | 'logger'
   >;

@@ -185,9 +185,9 @@ export function createSubgraphGuard(
     }
   };
 
-  const guarded = (async (url, init) => {
+  const guarded = async (url: string, init: Parameters<Fetcher>[1], mutation: boolean) => {
     const started = performance.now();
-    const policy = isMutation(init?.body) ? mutations : queries;
+    const policy = mutation ? mutations : queries;
     try {
       const response = await policy.execute(() => attempt(url, init));
       metrics.subgraphRequests.inc({ subgraph, outcome: 'ok' });
@@ -205,7 +205,7 @@ export function createSubgraphGuard(
     } finally {
       metrics.subgraphDuration.observe({ subgraph }, (performance.now() - started) / 1000);
     }
-  }) as Fetcher;
+  };
 
   /**
    * Merging: a query identical (URL, body) to one in flight, with the same signed identity header
@@ -215,7 +215,8 @@ export function createSubgraphGuard(
   const inFlight = new Map<string, ReturnType<Fetcher>>();
   const merged = ((url, init) => {
     const body = init?.body;
-    if (typeof body !== 'string' || isMutation(body)) return guarded(url, init);
+    const mutation = isMutation(body);
+    if (typeof body !== 'string' || mutation) return guarded(url, init, mutation);
     const identity = (init?.headers as Record<string, string> | undefined)?.[IDENTITY_HEADER] ?? '';
     const key = `${url}\u0000${identity}\u0000${body}`;
     const running = inFlight.get(key);
@@ -223,12 +224,14 @@ export function createSubgraphGuard(
       metrics.subgraphMerged.inc({ subgraph });
       return running;
     }
-    const call = guarded(url, init).finally(() => inFlight.delete(key));
+    const call = guarded(url, init, false).finally(() => inFlight.delete(key));
     inFlight.set(key, call);
     return call;
   }) as Fetcher;
 
-  return { fetcher: settings.mergeInFlight ? merged : guarded, circuit: () => CircuitState[breaker.state] };
+  const separate = ((url, init) => guarded(url, init, isMutation(init?.body))) as Fetcher;
+
+  return { fetcher: settings.mergeInFlight ? merged : separate, circuit: () => CircuitState[breaker.state] };
 }
 
 /** One keep-alive connection pool for every subgraph, and a guard per subgraph. */

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
-import type { AuthorizationRequirements, Identity, Logger } from '@commerce/service-kit';
+import { type AuthorizationRequirements, type Identity, type Logger, rightsOf } from '@commerce/service-kit';
 import type { GraphQLSchema } from 'graphql';
 import type { Context as WsContext } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -112,13 +112,6 @@ function toLiveError(error: unknown, logger: Logger): GraphQLError {
 
 const hasCredentials = (headers: Record<string, unknown>) =>
   Object.keys(headers).some((name) => ['authorization', 'x-api-key'].includes(name.toLowerCase()));
-
-const rightsOf = (identity: Identity) =>
-  identity.kind === 'user'
-    ? `user:${identity.userId}:${identity.role}`
-    : identity.kind === 'partner'
-      ? `partner:${identity.partnerId}`
-      : 'anonymous';
 
 /**
  * GraphQL over WebSocket (graphql-transport-ws) on the router's own port and path. Subscriptions

@@ -6,8 +6,7 @@
 // sender's reads and marks) is parameterised SQL on `pg`: it runs for every order, and Prisma's
 // query pipeline cost several times the statements it sent. The GraphQL API's reads and its
 // read mark stay on Prisma. Rows come back in the shapes of Prisma's types, so callers cannot
-// tell. `notifications` timestamps are `timestamp` without a zone holding UTC, as Prisma writes
-// and reads them: written and read here AT TIME ZONE 'UTC', whatever the process's zone.
+// tell (the SQL pool's sessions are in UTC and read `timestamp` columns as UTC, as Prisma does).
 import { randomUUID } from 'node:crypto';
 import { emailRequested, notificationAdded } from '@commerce/events';
 import { type Sql, writeWithEvents } from '@commerce/service-kit';
@@ -58,7 +57,7 @@ export async function notifyWithEmail(
     [
       {
         text: `INSERT INTO notifications (id, user_id, kind, title, body, channel, created_at)
-               VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::"NotificationChannel", $7::timestamptz AT TIME ZONE 'UTC')
+               VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::"NotificationChannel", $7::timestamptz)
                RETURNING 1`,
         values: [
           notification.id,

@@ -175,7 +175,7 @@ export function startConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers {
         }
         effect = await handler.outside(event, stopping.signal);
       }
-      applied = await store.transaction(async (tx, _sql, recorded) => {
+      applied = await store.transaction(async (tx, recorded) => {
         if (recorded === 0) return false; // applied before: the inbox row and the effect committed together
         if (typeof handler === 'function') await handler(event, tx);
         else await handler.inside(event, tx, effect);
