@@ -14,7 +14,8 @@ export function createPrismaClient<Client>(
   connectionString: string,
   onQuery?: QueryListener,
 ): Client {
-  const adapter = new PrismaPg({ connectionString });
+  // GraphQL's reads (the saga's path has a pool of its own, service-kit sql.ts): a few connections.
+  const adapter = new PrismaPg({ connectionString, max: 6 });
   if (!onQuery) return new PrismaClient({ adapter });
   const client = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
   (client as Client & QueryEvents).$on('query', (event) => onQuery(event.query));

@@ -13,10 +13,10 @@ export function paymentsUnit(
   provider: ProviderClient = createProviderClient(config.provider),
 ): UnitDefinition<Context, Db> {
   const logger = createLogger('payments', config.logLevel);
-  // The event path's own connections (Prisma serves GraphQL's reads): one per job in hand, one
-  // more for the outside halves' single statements.
+  // The event path's own connections (Prisma serves GraphQL's reads). A few are enough: a charge
+  // holds none while it waits for the provider, only for its short statements and transaction.
   const sql = createSqlPool(config.databaseUrl, {
-    max: config.consumerConcurrency + 1,
+    max: 4,
     onError: (error) => logger.warn({ err: error }, 'payments SQL pool: an idle connection failed'),
   });
   return {
