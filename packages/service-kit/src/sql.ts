@@ -62,8 +62,6 @@ export function createSqlPool(
   const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 4,
-    // Connections idle for a while are closed: every unit's pools share the server's limit.
-    idleTimeoutMillis: 5000,
     keepAlive: true,
     types,
     options: '-c TimeZone=UTC',

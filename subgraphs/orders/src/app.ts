@@ -14,10 +14,10 @@ import {
 /** The orders unit over a given database: main.ts runs it with runUnit, tests start it in-process. */
 export function ordersUnit(config: OrdersConfig, db: Db): UnitDefinition<Context, Db> {
   const logger = createLogger('orders', config.logLevel);
-  // The saga's transactions and the mutations', each short: jobs and requests take turns for a few
-  // connections (every unit's pools share the server's connection limit).
+  // The saga's transactions and the mutations': a connection per job in hand, requests taking
+  // turns with them (every unit's pools share the server's connection limit).
   const sql = createSqlPool(config.databaseUrl, {
-    max: 6,
+    max: config.consumerConcurrency,
     onError: (error) => logger.warn({ err: error }, 'orders: database connection lost'),
   });
   return {

@@ -16,7 +16,7 @@ export function paymentsUnit(
   // The event path's own connections (Prisma serves GraphQL's reads). A few are enough: a charge
   // holds none while it waits for the provider, only for its short statements and transaction.
   const sql = createSqlPool(config.databaseUrl, {
-    max: 4,
+    max: 6,
     onError: (error) => logger.warn({ err: error }, 'payments SQL pool: an idle connection failed'),
   });
   return {
