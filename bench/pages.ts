@@ -1,6 +1,7 @@
 /**
  * The project's own pages through our router and through a plain @apollo/gateway, over the same
- * running subgraphs: the 20-product storefront page with stock (anonymous), one product with its
+ * running subgraphs: the 20-product storefront page with stock (anonymous), from catalog's read
+ * model and again with it off (catalog restarted with STOREFRONT_READ_MODEL=off), one product with its
  * stock (anonymous), `me { orders … }` of a seeded customer, and the staff page of 50 orders with
  * customers, items, products, stock and payments.
  *   POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres pnpm --filter @commerce/bench run pages
@@ -27,8 +28,10 @@ import { issueAccessToken, parseKeyRing } from '@commerce/service-kit';
 import autocannon from 'autocannon';
 import { stableId, userId } from '../prisma/seed/fixtures.ts';
 import { ROOT, UNITS } from '../scripts/lib/system.ts';
+import { STALENESS_BOUND_MS } from '../subgraphs/catalog/src/read-model/storefront.ts';
 import { freePort, waitFor } from '../tests/messaging/support.ts';
 import { startSagaWorld } from '../tests/saga/world.ts';
+import { untilStorefrontCaughtUp } from '../tests/support/storefront.ts';
 import { cpuMs, cpuMsBetween, cpuMsOfCommand, safeJson } from './support.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -58,6 +61,8 @@ type Page = {
   query: string;
   variables?: Record<string, unknown>;
   as: 'anonymous' | 'ada' | 'staff';
+  /** Settings catalog runs with for this page only (it is restarted with them, then as before). */
+  catalogEnv?: Record<string, string>;
 };
 
 const PAGES: Page[] = [
@@ -67,6 +72,16 @@ const PAGES: Page[] = [
     query:
       'query Storefront { products(first: 20) { totalCount edges { cursor node { id sku name priceCents currency category { name } stock { available } } } pageInfo { hasNextPage endCursor } } }',
     as: 'anonymous',
+  },
+  {
+    // Today's path, for comparison: the same page with catalog's storefront read model off
+    // (catalog answers from Postgres; the same answer, checked like every other).
+    id: 'storefront-postgres',
+    label: 'storefront: 20 products with stock (anonymous), read model off',
+    query:
+      'query Storefront { products(first: 20) { totalCount edges { cursor node { id sku name priceCents currency category { name } stock { available } } } pageInfo { hasNextPage endCursor } } }',
+    as: 'anonymous',
+    catalogEnv: { STOREFRONT_READ_MODEL: 'off' },
   },
   {
     id: 'product',
@@ -138,6 +153,9 @@ try {
       );
     return Number(rows[0]!.held) === 0;
   });
+  // The storefront's read model hears every stock change asynchronously: caught up, then still for a bound.
+  await untilStorefrontCaughtUp(world.env);
+  await new Promise((resolve) => setTimeout(resolve, STALENESS_BOUND_MS));
   const productsInCatalog = (await world.sql('catalog').query('SELECT 1 FROM products')).rowCount;
   const ordersInOrders = (await world.sql('orders').query('SELECT 1 FROM orders')).rowCount;
   const paymentsInPayments = (await world.sql('payments').query('SELECT 1 FROM payments')).rowCount;
@@ -186,7 +204,13 @@ try {
   });
   await Promise.race([plainReady, plainExited]);
   const pids: Record<Gateway, number> = { ours: world.pids().get('router')!, plain: plain.pid! };
-  const unitPids = new Map(UNITS.map((unit) => [unit, world.pids().get(unit)!] as const));
+  let unitPids = new Map(UNITS.map((unit) => [unit, world.pids().get(unit)!] as const));
+  /** Restarts catalog with these settings (none: as the world runs it) and waits until it answers. */
+  const restartCatalog = async (env: Record<string, string> = {}) => {
+    await world.kill('catalog');
+    await world.start('catalog', env);
+    unitPids = new Map(UNITS.map((unit) => [unit, world.pids().get(unit)!] as const));
+  };
 
   // ——— the expected answers ———
   const headersOf = (page: Page): Record<string, string> => ({
@@ -277,6 +301,7 @@ try {
   };
   const loadStarted = performance.now();
   for (const page of PAGES) {
+    if (page.catalogEnv) await restartCatalog(page.catalogEnv);
     for (let round = 0; round < rounds; round++) {
       const order: Gateway[] = round % 2 === 0 ? ['ours', 'plain'] : ['plain', 'ours'];
       for (const gateway of order) {
@@ -294,6 +319,7 @@ try {
         );
       }
     }
+    if (page.catalogEnv) await restartCatalog();
   }
   const loadMinutes = (performance.now() - loadStarted) / 60_000;
 

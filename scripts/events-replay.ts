@@ -6,12 +6,16 @@
  *   pnpm events:replay catalog      (needs CATALOG_DATABASE_URL)
  *   pnpm events:replay accounts     (needs ACCOUNTS_DATABASE_URL; users are announced again,
  *                                    not welcomed again)
+ *   pnpm events:replay inventory    (needs INVENTORY_DATABASE_URL; stock levels, for the
+ *                                    storefront's availability in catalog)
  */
 
 import { connectDb as connectAccounts } from '../subgraphs/accounts/src/db.ts';
 import { replayUsers } from '../subgraphs/accounts/src/repository.ts';
 import { connectDb as connectCatalog } from '../subgraphs/catalog/src/db.ts';
 import { replayProducts } from '../subgraphs/catalog/src/repository.ts';
+import { connectDb as connectInventory } from '../subgraphs/inventory/src/db.ts';
+import { replayStock } from '../subgraphs/inventory/src/repository.ts';
 
 const replays: Record<string, () => Promise<string>> = {
   catalog: async () => {
@@ -20,6 +24,16 @@ const replays: Record<string, () => Promise<string>> = {
     const db = connectCatalog(url);
     try {
       return `catalog: ${await replayProducts(db)} products announced`;
+    } finally {
+      await db.$disconnect();
+    }
+  },
+  inventory: async () => {
+    const url = process.env.INVENTORY_DATABASE_URL;
+    if (!url) throw new Error('INVENTORY_DATABASE_URL is not set');
+    const db = connectInventory(url);
+    try {
+      return `inventory: ${await replayStock(db)} stock rows announced`;
     } finally {
       await db.$disconnect();
     }

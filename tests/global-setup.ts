@@ -16,6 +16,7 @@ import {
   startSystem,
   stopSystem,
 } from '../scripts/lib/system.ts';
+import { untilStorefrontCaughtUp } from './support/storefront.ts';
 
 let processes: RunningProcess[] = [];
 
@@ -45,6 +46,8 @@ export async function setup(project: TestProject) {
   // The mail sink's folder too: a run sees only the e-mails of its own system.
   rmSync(mailDirectory(settings), { recursive: true, force: true });
   processes = await startSystem(settings, { kind: 'files', dir: `${ROOT}/.run/test-logs` });
+  // Tests read products with their availability from the first moment: the read model first catches up.
+  await untilStorefrontCaughtUp(environment(settings));
   project.provide('env', environment(settings));
   project.provide('routerUrl', `http://127.0.0.1:${settings.routerPort}/graphql`);
 }

@@ -1,7 +1,7 @@
 /**
  * Brings every unit's database to the committed migrations, through the Prisma tooling in
  * prisma/ (which runs its offline schema engine), then seeds the demo shop and replays catalog's
- * products and accounts' users to their outboxes (the relays deliver them once the units start).
+ * products, inventory's stock levels and accounts' users to their outboxes (the relays deliver them once the units start).
  */
 import { spawnSync } from 'node:child_process';
 import { environment, ROOT, type SystemSettings } from './system.ts';
@@ -36,5 +36,11 @@ export function prepareDatabases(settings: SystemSettings, options: { reset: boo
   // Every product announced again, so a copy that starts empty (orders', inventory's rows) catches up.
   run('replaying catalog events', [process.execPath, '--import', 'tsx', 'scripts/events-replay.ts', 'catalog'], env);
   // Every user announced again (not welcomed again), so notifications can write to seeded users.
+  // Every product's stock levels announced again, so the storefront's availability (catalog) catches up.
+  run(
+    'replaying inventory events',
+    [process.execPath, '--import', 'tsx', 'scripts/events-replay.ts', 'inventory'],
+    env,
+  );
   run('replaying accounts events', [process.execPath, '--import', 'tsx', 'scripts/events-replay.ts', 'accounts'], env);
 }

@@ -166,7 +166,38 @@ describe('query cost per database', () => {
       }
     }
     const perDatabase = Object.fromEntries(Object.entries(statements).map(([unit, list]) => [unit, list.length]));
-    expect(perDatabase).toEqual({ accounts: 1, catalog: 1, inventory: 1, orders: 1, payments: 1, notifications: 0 });
+    // Products and their availability come from catalog's storefront read model (Redis): no SQL
+    // in catalog, and inventory is not asked at all (catalog answers `stock { available }`).
+    expect(perDatabase).toEqual({ accounts: 1, catalog: 0, inventory: 0, orders: 1, payments: 1, notifications: 0 });
+  });
+
+  it('the storefront page of 20 products with category and availability: no SQL at all, from the read model', async () => {
+    for (const list of Object.values(statements)) list.length = 0;
+    const response = await graphql<{
+      products: {
+        totalCount: number;
+        edges: Array<{ node: { category: { name: string } | null; stock: { available: number } } }>;
+      };
+    }>(
+      routerUrl,
+      `{ products(first: 20) { totalCount edges { cursor node { id sku name priceCents currency category { name } stock { available } } }
+         pageInfo { hasNextPage endCursor } } }`,
+    );
+    expect(response.body.errors).toBeUndefined();
+    expect(response.body.data!.products.edges).toHaveLength(20);
+    expect(response.body.data!.products.edges.every(({ node }) => typeof node.stock.available === 'number')).toBe(true);
+    expect(Object.values(statements).every((list) => list.length === 0)).toBe(true);
+  });
+
+  it('the same page asking for `onHand` too: the query planner goes to inventory for it, one query', async () => {
+    for (const list of Object.values(statements)) list.length = 0;
+    const response = await graphql<{
+      products: { edges: Array<{ node: { stock: { available: number; onHand: number } } }> };
+    }>(routerUrl, '{ products(first: 20) { edges { node { name stock { available onHand } } } } }');
+    expect(response.body.errors).toBeUndefined();
+    expect(response.body.data!.products.edges.every(({ node }) => typeof node.stock.onHand === 'number')).toBe(true);
+    expect(statements.inventory).toHaveLength(1);
+    expect(statements.catalog).toHaveLength(0);
   });
 
   it("many customers' first pages of orders and notifications: a fixed number of queries, not one per customer", async () => {

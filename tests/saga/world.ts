@@ -123,9 +123,9 @@ export async function startSagaWorld(name: string, extraEnv: Record<string, stri
       });
       processes = processes.filter((p) => p !== running);
     },
-    /** Starts again a process of the world (after kill), with the same settings. */
-    async start(which: ProcessName) {
-      processes.push(await startProcess(settings, which, { kind: 'files', dir: logs }, tuned));
+    /** Starts again a process of the world (after kill), with the same settings and any given here. */
+    async start(which: ProcessName, extraEnv: Record<string, string> = {}) {
+      processes.push(await startProcess(settings, which, { kind: 'files', dir: logs }, { ...tuned, ...extraEnv }));
     },
 
     /** Switches the provider's failure modes (POST /control). */

@@ -74,7 +74,17 @@ export const stockChanged = defineEvent({
   type: 'inventory.stock.changed',
   source: 'inventory',
   schemaVersion: 1,
-  data: z.object({ productId: id, available: count, onHand: count, reserved: count }),
+  data: z.object({
+    productId: id,
+    available: count,
+    onHand: count,
+    reserved: count,
+    /**
+     * Inventory's version of the stock row (bumped on every change): a copy keeps levels only
+     * when this is newer than its own. Optional because events emitted before it was added lack it.
+     */
+    version: count.optional(),
+  }),
   aggregateId: (data) => data.productId,
 });
 

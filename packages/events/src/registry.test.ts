@@ -77,7 +77,7 @@ describe('event contracts', () => {
     });
   });
 
-  it('routing: copies hear product events, the saga goes orders → inventory → payments → orders, notifications hears outcomes', () => {
+  it('routing: copies and the storefront read model hear product events, the saga goes orders → inventory → payments → orders, notifications hears outcomes', () => {
     expect(typesConsumedBy('orders')).toEqual([
       'catalog.product.created',
       'catalog.product.price-changed',
@@ -110,7 +110,14 @@ describe('event contracts', () => {
       'orders.order.refunded',
       'notifications.email.requested',
     ]);
-    expect(eventSubscribers['inventory.stock.changed']).toEqual([]);
+    // The storefront's read model: catalog hears its own product events and inventory's levels.
+    expect(typesConsumedBy('catalog')).toEqual([
+      'catalog.product.created',
+      'catalog.product.price-changed',
+      'catalog.product.archived',
+      'inventory.stock.changed',
+    ]);
+    expect(eventSubscribers['inventory.stock.changed']).toEqual(['catalog']);
   });
 
   it('a step deadline is delivered when due; ordinary events at once', () => {
@@ -121,7 +128,7 @@ describe('event contracts', () => {
   });
 
   it('the units with queues are exactly those the routing sends something to', () => {
-    expect(consumingUnits()).toEqual(['inventory', 'orders', 'payments', 'notifications']);
+    expect(consumingUnits()).toEqual(['catalog', 'inventory', 'orders', 'payments', 'notifications']);
     expect(consumingUnits({ 'accounts.user.registered': ['payments'] })).toEqual(['payments']);
   });
 });

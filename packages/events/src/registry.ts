@@ -89,16 +89,17 @@ export function parseEvent(input: unknown): ParsedEvent {
 
 /**
  * Which units consume which event types: the relay adds each event to the queue of every unit
- * listed for its type. A type with no unit (stock changed) reaches no queue; the live stream
+ * listed for its type. A type with no unit reaches no queue; the live stream
  * (live.ts) may still carry it to the router's subscriptions.
  */
 export const eventSubscribers: { readonly [T in EventType]: readonly UnitName[] } = {
-  // inventory only needs to know a product exists (its stock row); orders copies every change.
-  'catalog.product.created': ['orders', 'inventory'],
-  'catalog.product.price-changed': ['orders'],
-  'catalog.product.archived': ['orders'],
+  // inventory only needs to know a product exists (its stock row); orders copies every change;
+  // catalog keeps its storefront read model (Redis) current from its own events and inventory's.
+  'catalog.product.created': ['orders', 'inventory', 'catalog'],
+  'catalog.product.price-changed': ['orders', 'catalog'],
+  'catalog.product.archived': ['orders', 'catalog'],
   'accounts.user.registered': ['notifications'],
-  'inventory.stock.changed': [],
+  'inventory.stock.changed': ['catalog'],
   // The order saga: orders decides, inventory and payments act and answer (ARCHITECTURE.md).
   'orders.order.placed': ['inventory'],
   'orders.order.payment-requested': ['payments'],

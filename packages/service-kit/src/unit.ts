@@ -40,6 +40,8 @@ export type UnitDefinition<TContext extends RequestScope, Db extends UnitDb> = S
   metrics?: () => string;
   /** The relay's tuning and test hooks (poll interval, batch size, faults). */
   relay?: Omit<RelayOptions, 'unit' | 'databaseUrl' | 'connection' | 'queuePrefix' | 'logger' | 'onPublished'>;
+  /** Closes what the unit opened itself (e.g. a Redis connection of a read model), last. */
+  onClose?: () => Promise<void>;
 } & UnitStore<Db>;
 
 export type RunOptions = {
@@ -132,6 +134,7 @@ export async function runUnit<TContext extends RequestScope, Db extends UnitDb>(
     liveRedis?.disconnect();
     await metrics.close();
     await unit.sql?.close();
+    await unit.onClose?.();
     throw error;
   }
   const baseUrl = api
@@ -148,6 +151,7 @@ export async function runUnit<TContext extends RequestScope, Db extends UnitDb>(
     if (probes) await closeServer(probes);
     await metrics.close();
     await unit.sql?.close();
+    await unit.onClose?.();
   };
   if (options.stopOnSignal ?? true) stopOnSignal(logger, close, () => db.$disconnect());
   return { role, logger, url: api?.url ?? baseUrl, baseUrl, workers, close };

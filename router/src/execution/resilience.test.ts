@@ -10,8 +10,9 @@ const env = inject('env');
 const { router, proxy } = startedPerTest(env);
 const proxyToInventory = (options: { slowMs?: number } = {}) => proxy(env.INVENTORY_URL!, options);
 
-const SHELF = '{ products(first: 3) { edges { node { name stock { available } } } } }';
-const STOCK = 'query($id: ID!) { product(id: $id) { name stock { available } } }';
+// `onHand`: only inventory answers it (catalog's read model answers `available` alone).
+const SHELF = '{ products(first: 3) { edges { node { name stock { onHand } } } } }';
+const STOCK = 'query($id: ID!) { product(id: $id) { name stock { onHand } } }';
 const RESTOCK = 'mutation($id: ID!) { restock(productId: $id, quantity: 1) { available } }';
 const productId = PRODUCTS[0]!.id;
 
@@ -67,9 +68,9 @@ describe('a subgraph that is down', () => {
 
     proxy.setMode('pass');
     await new Promise((resolve) => setTimeout(resolve, 400)); // the cool-down
-    const recovered = await graphql<{ product: { stock: { available: number } } }>(url, STOCK, { id: productId });
+    const recovered = await graphql<{ product: { stock: { onHand: number } } }>(url, STOCK, { id: productId });
     expect(recovered.body.errors).toBeUndefined();
-    expect(recovered.body.data?.product.stock.available).toEqual(expect.any(Number));
+    expect(recovered.body.data?.product.stock.onHand).toEqual(expect.any(Number));
     expect(await (await fetch(metricsUrl)).text()).toMatch(/router_subgraph_circuit_state\{subgraph="inventory"\} 0/);
   });
 });
@@ -80,9 +81,9 @@ describe('retries', () => {
     const url = (await router({ INVENTORY_URL: proxy.url, SUBGRAPH_RETRIES: '2' })).url;
     proxy.failNext('reset', 'unavailable');
 
-    const response = await graphql<{ product: { stock: { available: number } } }>(url, STOCK, { id: productId });
+    const response = await graphql<{ product: { stock: { onHand: number } } }>(url, STOCK, { id: productId });
     expect(response.body.errors).toBeUndefined();
-    expect(response.body.data?.product.stock.available).toEqual(expect.any(Number));
+    expect(response.body.data?.product.stock.onHand).toEqual(expect.any(Number));
     expect(proxy.calls).toEqual(['query', 'query', 'query']);
   });
 
@@ -91,10 +92,10 @@ describe('retries', () => {
     const url = (await router({ INVENTORY_URL: proxy.url, SUBGRAPH_TIMEOUT_MS: '800', SUBGRAPH_RETRIES: '1' })).url;
     proxy.failNext('slow');
 
-    const response = await graphql<{ product: { stock: { available: number } } }>(url, STOCK, { id: productId });
+    const response = await graphql<{ product: { stock: { onHand: number } } }>(url, STOCK, { id: productId });
     // With one timeout around all the attempts, the hanging one would use it up: SUBGRAPH_UNAVAILABLE.
     expect(response.body.errors).toBeUndefined();
-    expect(response.body.data?.product.stock.available).toEqual(expect.any(Number));
+    expect(response.body.data?.product.stock.onHand).toEqual(expect.any(Number));
     expect(proxy.calls).toEqual(['query', 'query']);
   });
 
@@ -138,7 +139,7 @@ describe('timeouts and the bulkhead', () => {
 describe('identical queries in flight', () => {
   const fiveAtOnce = (url: string, query: string, headers?: Record<string, string>) =>
     Promise.all(Array.from({ length: 5 }, () => graphql<StockAnswer>(url, query, { id: productId }, headers)));
-  type StockAnswer = { product: { name: string; stock: { available: number } } };
+  type StockAnswer = { product: { name: string; stock: { onHand: number } } };
 
   it('share one call to the subgraph between callers with the same rights, each getting the whole answer', async () => {
     const proxy = await proxyToInventory({ slowMs: 300 });
@@ -148,7 +149,7 @@ describe('identical queries in flight', () => {
     const answers = await fiveAtOnce(url, STOCK);
     for (const answer of answers) {
       expect(answer.body.errors).toBeUndefined();
-      expect(answer.body.data?.product.stock.available).toEqual(expect.any(Number));
+      expect(answer.body.data?.product.stock.onHand).toEqual(expect.any(Number));
     }
     expect(new Set(answers.map((answer) => JSON.stringify(answer.body.data))).size).toBe(1);
     expect(proxy.calls).toEqual(['query']);

@@ -47,7 +47,7 @@ describe('/readyz', () => {
 describe('/metrics', () => {
   it('shows requests, errors, latency and circuit state per subgraph, per operation and rate-limit refusals', async () => {
     const url = withoutInventory.url;
-    const shelf = 'query Shelf { products(first: 2) { edges { node { name stock { available } } } } }';
+    const shelf = 'query Shelf { products(first: 2) { edges { node { name stock { onHand } } } } }';
     for (let i = 0; i < 4; i++) await graphql(url, shelf);
     expect((await graphql(url, shelf)).status).toBe(429); // the fifth: over this router's limit of 4
 
@@ -90,7 +90,8 @@ describe('request ids', () => {
     const requestId = `test-${crypto.randomUUID()}`;
     const response = await graphql(
       routerUrl,
-      'query ShelfProbe { products(first: 1) { edges { node { name stock { available } } } } }',
+      // `onHand`, which only inventory answers, so both subgraphs are reached.
+      'query ShelfProbe { products(first: 1) { edges { node { name stock { onHand } } } } }',
       {},
       { 'x-request-id': requestId },
     );

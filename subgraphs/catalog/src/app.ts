@@ -1,28 +1,52 @@
-import { loaderByKey, type UnitDefinition } from '@commerce/service-kit';
+import { createLogger, createRedis, loaderByKey, type UnitDefinition } from '@commerce/service-kit';
+import DataLoader from 'dataloader';
 import type { CatalogConfig } from './config.ts';
 import type { Context } from './context.ts';
 import type { Db } from './db.ts';
+import { catalogEventHandlers } from './event-handlers.ts';
+import { type StorefrontReadModel, storefrontReadModel } from './read-model/storefront.ts';
+import { storefrontSource } from './repository.ts';
 import { resolvers } from './resolvers.ts';
+import { findProducts } from './use-cases/list-products.ts';
 
 /** The catalog unit over a given database: main.ts runs it with runUnit, tests start its API in-process. */
-export function catalogUnit(config: CatalogConfig, db: Db): UnitDefinition<Context, Db> {
+export function catalogUnit(
+  config: CatalogConfig,
+  db: Db,
+): UnitDefinition<Context, Db> & { storefront: StorefrontReadModel } {
+  const logger = createLogger('catalog', config.logLevel);
+  const storefront = storefrontReadModel({
+    redis: createRedis(config.redisUrl, 'catalog:storefront', logger),
+    queuePrefix: config.queuePrefix,
+    logger,
+    source: storefrontSource(db),
+  });
+  const reads = config.storefrontReadModel ? storefront : null;
   return {
     name: 'catalog',
     schemaFile: new URL('../schema.graphql', import.meta.url),
     resolvers,
     settings: config,
     db,
+    logger,
+    storefront,
+    consumers: { handlers: catalogEventHandlers(storefront) },
+    onClose: async () => storefront.close(),
     createContext: (scope) => ({
       ...scope,
       db,
-      productsById: loaderByKey(
-        (ids) => db.product.findMany({ where: { id: { in: ids } } }),
-        (row) => row.id,
-      ),
+      storefront: reads,
+      productsById: new DataLoader((ids) => findProducts(db, reads, ids)),
       categoriesById: loaderByKey(
         (ids) => db.category.findMany({ where: { id: { in: ids } } }),
         (row) => row.id,
       ),
+      availableById: new DataLoader(async (ids) => {
+        const rows = await db.productAvailability.findMany({ where: { productId: { in: [...ids] } } });
+        const byId = new Map(rows.map((row) => [row.productId, row.available]));
+        // No stock event yet: inventory holds no row, which it reads as nothing available.
+        return ids.map((id) => byId.get(id) ?? 0);
+      }),
     }),
   };
 }

@@ -4,9 +4,10 @@
  * and its event commit together or not at all (no dual writes).
  */
 import { productArchived, productCreated, productPriceChanged } from '@commerce/events';
-import { appendEvents, prismaSql } from '@commerce/service-kit';
+import { appendEvents, prismaSql, type TransactionClientOf } from '@commerce/service-kit';
 import type { Db } from './db.ts';
 import { Prisma, type Product } from './generated/prisma/client.ts';
+import type { AvailabilityRow, RebuildSource } from './read-model/storefront.ts';
 
 /** The state every product event carries (see packages/events). */
 function stateOf(product: Product) {
@@ -136,3 +137,42 @@ export async function replayProducts(db: Db, pageSize = 500): Promise<number> {
     after = page.at(-1)!.id;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The storefront's read model (read-model/storefront.ts) reads and keeps these.
+// ---------------------------------------------------------------------------------------------
+
+/** The transaction a consumed event is applied in (the consumer's Prisma transaction). */
+export type Tx = TransactionClientOf<Db>;
+
+/** A product with its category, as the storefront shows it; null when no product has the id. */
+export function findProductWithCategory(tx: Tx | Db, id: string) {
+  return tx.product.findUnique({ where: { id }, include: { category: true } });
+}
+
+/**
+ * Keeps what inventory last said is available of a product, unless catalog's copy already holds
+ * this stock version or a later one (a redelivered, replayed or overtaken event changes nothing).
+ * Returns whether it was kept.
+ */
+export async function keepAvailability(tx: Tx, row: AvailabilityRow): Promise<boolean> {
+  const kept = await tx.$executeRaw`
+    INSERT INTO product_availability (product_id, available, version, updated_at)
+    VALUES (${row.productId}::uuid, ${row.available}, ${row.version}, now())
+    ON CONFLICT (product_id) DO UPDATE SET
+      available = EXCLUDED.available, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
+    WHERE product_availability.version < EXCLUDED.version`;
+  return kept > 0;
+}
+
+/** What a rebuild of the read model reads: every product (archived too) by id, and availability. */
+export const storefrontSource = (db: Db): RebuildSource => ({
+  products: (afterId, take) =>
+    db.product.findMany({
+      where: afterId ? { id: { gt: afterId } } : {},
+      orderBy: { id: 'asc' },
+      take,
+      include: { category: true },
+    }),
+  availability: (productIds) => db.productAvailability.findMany({ where: { productId: { in: [...productIds] } } }),
+});

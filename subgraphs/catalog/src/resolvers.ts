@@ -9,7 +9,7 @@ export const resolvers: Resolvers = {
       const product = await ctx.productsById.load(id);
       return product && (product.active || isStaff(ctx.identity)) ? product : null;
     },
-    products: (_parent, args, ctx) => listProducts(ctx.db, args),
+    products: (_parent, args, ctx) => listProducts(ctx.db, ctx.storefront, args),
     categories: (_parent, _args, ctx) => ctx.db.category.findMany({ orderBy: { name: 'asc' } }),
   },
   Mutation: {
@@ -24,6 +24,16 @@ export const resolvers: Resolvers = {
   Product: {
     // Other units keep naming products after they are archived (past orders): resolve them all.
     __resolveReference: (reference, ctx) => ctx.productsById.load(reference.id),
-    category: (product, _args, ctx) => (product.categoryId ? ctx.categoriesById.load(product.categoryId) : null),
+    // The read model carries the category and availability with the product; Postgres rows do not.
+    category: (product, _args, ctx) =>
+      product.category !== undefined
+        ? product.category
+        : product.categoryId
+          ? ctx.categoriesById.load(product.categoryId)
+          : null,
+    // Only `available` (schema.graphql): the router asks inventory for the other levels.
+    stock: async (product, _args, ctx) => ({
+      available: product.available ?? (await ctx.availableById.load(product.id)),
+    }),
   },
 };

@@ -22,7 +22,13 @@ export type Tx = Sql;
 
 /** A product's levels after a change, as every change announces them. */
 const stockChangedOf = (productId: string, stock: StockLevels) =>
-  stockChanged.create({ productId, available: available(stock), onHand: stock.onHand, reserved: stock.reserved });
+  stockChanged.create({
+    productId,
+    available: available(stock),
+    onHand: stock.onHand,
+    reserved: stock.reserved,
+    version: stock.version,
+  });
 
 /**
  * The stock row of a product catalog has just created: nothing on hand. A row that exists
@@ -242,4 +248,32 @@ export async function moveReservation(tx: Tx, reservation: StoredReservation, ch
   );
   // Unreachable while the row is locked (findReservationForUpdate); if it ever is, undo it all.
   if (moved !== 1) throw new Error(`order ${reservation.orderId}: reservation changed while locked`);
+}
+
+/**
+ * Catch-up for copies that start empty (catalog's storefront availability): every stock row's
+ * levels go to the outbox again as `inventory.stock.changed`, in pages, through the normal relay.
+ * Copies keep levels only when the row's version is newer, so a replay never moves anything back.
+ * Returns how many rows were announced.
+ */
+export async function replayStock(db: Db, pageSize = 500): Promise<number> {
+  let after: string | undefined;
+  let announced = 0;
+  for (;;) {
+    const page = await db.$transaction(async (tx) => {
+      const rows = await tx.stockItem.findMany({
+        where: after ? { productId: { gt: after } } : {},
+        orderBy: { productId: 'asc' },
+        take: pageSize,
+      });
+      await appendEvents(
+        prismaSql(tx),
+        rows.map((row) => stockChangedOf(row.productId, row)),
+      );
+      return rows;
+    });
+    announced += page.length;
+    if (page.length < pageSize) return announced;
+    after = page.at(-1)!.productId;
+  }
 }

@@ -177,8 +177,11 @@ describe('reserving stock for a placed order', () => {
         ],
       },
     ]);
-    expect(await stockChanges(first)).toEqual([{ productId: first, onHand: 5, reserved: 4, available: 1 }]);
-    expect(await stockChanges(second)).toEqual([{ productId: second, onHand: 2, reserved: 2, available: 0 }]);
+    // Each at the row's version after the reservation (created at 1), so copies keep the newest.
+    expect(await stockChanges(first)).toEqual([{ productId: first, onHand: 5, reserved: 4, available: 1, version: 2 }]);
+    expect(await stockChanges(second)).toEqual([
+      { productId: second, onHand: 2, reserved: 2, available: 0, version: 2 },
+    ]);
   });
 
   it('a product inventory holds no stock row for is short, with nothing available', async () => {

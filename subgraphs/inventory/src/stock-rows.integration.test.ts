@@ -54,7 +54,7 @@ describe('stock rows from catalog events', () => {
     });
   });
 
-  it('every restock is announced as stock changed, in the same transaction', async () => {
+  it('every restock is announced as stock changed, with the row version, in the same transaction', async () => {
     const event = created();
     await delivery.deliver(event);
     await restock(db, event.data.productId, 5, staffId);
@@ -66,8 +66,14 @@ describe('stock rows from catalog events', () => {
     expect(
       rows.map((row) => [row.type, (row.envelope as { data: { onHand: number; available: number } }).data]),
     ).toEqual([
-      ['inventory.stock.changed', { productId: event.data.productId, onHand: 5, available: 5, reserved: 0 }],
-      ['inventory.stock.changed', { productId: event.data.productId, onHand: 7, available: 7, reserved: 0 }],
+      [
+        'inventory.stock.changed',
+        { productId: event.data.productId, onHand: 5, available: 5, reserved: 0, version: 1 },
+      ],
+      [
+        'inventory.stock.changed',
+        { productId: event.data.productId, onHand: 7, available: 7, reserved: 0, version: 2 },
+      ],
     ]);
   });
 });
