@@ -126,6 +126,7 @@ type Scripts = {
 
 const REBUILD_PAGE = 500;
 const REBUILD_LOCK_MS = 60_000;
+const REPAIR_INTERVAL_MS = 2000;
 
 function revive(doc: string, available: string | null | undefined): StorefrontProduct {
   const parsed = JSON.parse(doc) as StorefrontProduct & { createdAt: string; updatedAt: string };
@@ -156,10 +157,16 @@ export function storefrontReadModel(options: {
   /** Redis not connected: answer from Postgres at once rather than wait for a timeout. */
   const connected = () => redis.status === 'ready';
   let rebuilding: Promise<'rebuilt' | 'busy'> | undefined;
+  let lastRepair = 0;
 
-  /** A read found the copy not ready: start a rebuild in the background (once per process at a time). */
+  /**
+   * A read found the copy not ready: start a rebuild in the background, once per process at a
+   * time and at most every few seconds (a rebuild that fails, its database down, is not retried
+   * by every request).
+   */
   function repairInBackground() {
-    if (!connected() || rebuilding) return;
+    if (!connected() || rebuilding || Date.now() - lastRepair < REPAIR_INTERVAL_MS) return;
+    lastRepair = Date.now();
     rebuilding = model.rebuild().finally(() => {
       rebuilding = undefined;
     });
