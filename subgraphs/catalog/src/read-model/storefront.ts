@@ -18,7 +18,7 @@
  * racing the consumer therefore never move the copy back.
  *
  * Staleness bound: a committed write shows here once its event has been relayed and consumed,
- * measured p99 well under a second at 50 writes/s (read-model-staleness.test.ts); the stated
+ * measured by tests/e2e/storefront-staleness.test.ts (25 writes/s through the router); the stated
  * bound is STALENESS_BOUND_MS while the system is healthy. When Redis is down or the copy is not
  * ready, reads answer from Postgres: slower, never wrong.
  */
