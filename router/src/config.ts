@@ -90,6 +90,12 @@ const edgeSettings = {
    * signed identity header) waits for that one's answer instead of being sent again. Never a mutation.
    */
   SUBGRAPH_MERGE_IN_FLIGHT: z.enum(['on', 'off']).default('on'),
+  /**
+   * Who runs query plans: `own` (router/src/execution/executor.ts: the response written from a
+   * shape compiled once per operation, identical entity fetches within a request sent once) or
+   * `gateway` (@apollo/gateway's executor). Mutations, introspection and @defer always go to the gateway's.
+   */
+  ROUTER_EXECUTOR: z.enum(['own', 'gateway']).default('own'),
 };
 
 /** Subscriptions over WebSocket (router/src/subscriptions/). */

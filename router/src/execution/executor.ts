@@ -1,0 +1,854 @@
+import { createRequire } from 'node:module';
+import {
+  ERRORS,
+  errorCodeDef,
+  isCompositeType,
+  isCustomScalarType,
+  isEnumType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  isSubtype,
+  type NamedType,
+  type Operation,
+  operationFromDocument,
+  type Schema,
+  type SelectionSet,
+  type Type,
+  Variable,
+} from '@apollo/federation-internals';
+import type { ApolloGateway, GraphQLDataSource } from '@apollo/gateway';
+import { applyRewrites, isObjectOfType } from '@apollo/gateway/dist/dataRewrites.js';
+import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types.js';
+import { deepMerge } from '@apollo/gateway/dist/utilities/deepMerge.js';
+import {
+  evaluateCondition,
+  type FetchNode,
+  type PlanNode,
+  type QueryPlan,
+  type QueryPlanSelectionNode,
+} from '@apollo/query-planner';
+import { type DocumentNode, type GraphQLError, type GraphQLSchema, Kind, type OperationDefinitionNode } from 'graphql';
+import { getVariableValues } from 'graphql/execution/values.js';
+
+/**
+ * graphql's CommonJS build, whose GraphQLError @apollo/gateway and Apollo Server check errors
+ * against: where a bundler resolves `graphql` to its .mjs build (vitest does), an error of that
+ * other class would be re-wrapped and lose its path.
+ */
+const { GraphQLError: GraphQLErrorClass } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+
+type GatewayExecutor = ApolloGateway['executor'];
+type RequestContext = Parameters<GatewayExecutor>[0];
+type ExecutionResult = Awaited<ReturnType<GatewayExecutor>>;
+// biome-ignore lint/suspicious/noExplicitAny: response data is untyped JSON, as in the gateway
+type Json = any;
+
+/** What the gateway keeps privately and the executor reads: the same planner, schemas and subgraphs. */
+type GatewayInternals = {
+  apiSchema?: Schema;
+  schema?: GraphQLSchema;
+  supergraphSchema?: GraphQLSchema;
+  queryPlanner?: { buildQueryPlan(operation: Operation, options: object): QueryPlan };
+  serviceMap: Record<string, { dataSource: GraphQLDataSource }>;
+  recursiveSelectionsLimitDisabled: boolean;
+  nonLocalSelectionsLimitDisabled: boolean;
+};
+
+// ——— the response's shape, compiled once per operation ———
+
+type Condition = boolean | string; // a literal, or the name of a Boolean variable
+type Leaf = 'custom' | 'Boolean' | 'Int' | 'ID' | 'Float' | 'String' | Set<string>;
+type TypeShape = {
+  /** As the gateway prints it in messages: `[Product!]`, `String`. */
+  display: string;
+  nonNull?: TypeShape;
+  list?: TypeShape;
+  composite?: string;
+  leaf?: Leaf;
+};
+type FieldShape = {
+  kind: 'field';
+  responseName: string;
+  typename: boolean;
+  type: TypeShape;
+  selections: Shape[] | undefined;
+  skip?: Condition;
+  include?: Condition;
+};
+type FragmentShape = {
+  kind: 'fragment';
+  typeCondition: string | undefined;
+  selections: Shape[];
+  skip?: Condition;
+  include?: Condition;
+};
+type Shape = FieldShape | FragmentShape;
+
+function typeShape(type: Type): TypeShape {
+  const display = type.toString();
+  if (isNonNullType(type)) return { display, nonNull: typeShape(type.ofType) };
+  if (isListType(type)) return { display, list: typeShape(type.ofType) };
+  if (isCompositeType(type)) return { display, composite: type.name };
+  if (isCustomScalarType(type)) return { display, leaf: 'custom' };
+  if (isEnumType(type)) return { display, leaf: new Set(type.values.map((value) => value.name)) };
+  return { display, leaf: type.name as Leaf };
+}
+
+/** Why an operation is left to the gateway's own executor. */
+class Unsupported extends Error {}
+
+function conditionsOf(element: { appliedDirectivesOf(name: string): Array<{ arguments(): Record<string, unknown> }> }) {
+  const read = (name: string): Condition | undefined => {
+    const directive = element.appliedDirectivesOf(name)[0];
+    if (!directive) return undefined;
+    const value = directive.arguments().if;
+    return value instanceof Variable ? value.name : (value as boolean);
+  };
+  const skip = read('skip');
+  const include = read('include');
+  return { ...(skip === undefined ? {} : { skip }), ...(include === undefined ? {} : { include }) };
+}
+
+function compileSelections(selectionSet: SelectionSet): Shape[] {
+  return selectionSet.selections().map((selection): Shape => {
+    if (selection.kind === 'FieldSelection') {
+      const field = selection.element;
+      if (field.definition.isSchemaIntrospectionField()) throw new Unsupported('introspection');
+      return {
+        kind: 'field',
+        responseName: field.responseName(),
+        typename: field.name === '__typename',
+        type: typeShape(field.definition.type!),
+        selections: selection.selectionSet ? compileSelections(selection.selectionSet) : undefined,
+        ...conditionsOf(field),
+      };
+    }
+    const fragment = selection.element;
+    return {
+      kind: 'fragment',
+      typeCondition: fragment.typeCondition?.name,
+      selections: compileSelections(selection.selectionSet),
+      ...conditionsOf(fragment),
+    };
+  });
+}
+
+function hasUnsupportedNode(node: PlanNode | undefined): boolean {
+  if (!node) return false;
+  switch (node.kind) {
+    case 'Sequence':
+    case 'Parallel':
+      return node.nodes.some(hasUnsupportedNode);
+    case 'Flatten':
+      return hasUnsupportedNode(node.node);
+    case 'Condition':
+      return hasUnsupportedNode(node.ifClause) || hasUnsupportedNode(node.elseClause);
+    case 'Fetch':
+      return false;
+    default:
+      return true; // Defer
+  }
+}
+
+type Prepared =
+  | { fallback: true }
+  | {
+      fallback: false;
+      operation: Operation;
+      definition: OperationDefinitionNode;
+      plan: QueryPlan;
+      shape: Shape[];
+      rootType: string;
+      defaults: Record<string, unknown>;
+    };
+
+// ——— the per-schema facts the shaping reads ———
+
+type SchemaFacts = {
+  schema: Schema;
+  kinds: Map<string, { object: boolean; composite: boolean }>;
+  subtypes: Map<string, boolean>;
+};
+
+function factsOf(schema: Schema): SchemaFacts {
+  const kinds = new Map<string, { object: boolean; composite: boolean }>();
+  for (const type of schema.types())
+    kinds.set(type.name, { object: isObjectType(type), composite: isCompositeType(type) });
+  return { schema, kinds, subtypes: new Map() };
+}
+
+/** The gateway's typeConditionApplies, memoised per (condition, type). */
+function conditionApplies(facts: SchemaFacts, condition: string | undefined, typename: unknown, parentType: string) {
+  if (condition === undefined) return true;
+  const candidate = typename ? (typename as string) : parentType;
+  const key = `${condition}\u0000${candidate}`;
+  let applies = facts.subtypes.get(key);
+  if (applies === undefined) {
+    const type = facts.schema.type(candidate);
+    applies = !!type && isSubtype(facts.schema.type(condition) as NamedType, type);
+    facts.subtypes.set(key, applies);
+  }
+  return applies;
+}
+
+// ——— writing the response (the gateway's resultShaping, over the compiled shape) ———
+
+const INTEGER = /^-?(?:0|[1-9][0-9]*)$/;
+
+function validLeaf(leaf: Leaf, value: unknown): boolean {
+  if (leaf === 'custom') return true;
+  if (typeof value === 'boolean') return leaf === 'Boolean';
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    if (leaf === 'Int' || leaf === 'ID') return INTEGER.test(String(value));
+    return leaf === 'Float';
+  }
+  if (typeof value === 'string') {
+    if (leaf instanceof Set) return leaf.has(value);
+    return leaf !== 'Boolean' && leaf !== 'Int' && leaf !== 'Float';
+  }
+  return false;
+}
+
+type Shaping = { facts: SchemaFacts; variables: Record<string, unknown>; errors: GraphQLError[] };
+
+const hasOwn = (object: object, key: string) => Object.hasOwn(object, key);
+
+function skipped(selection: Shape, variables: Record<string, unknown>): boolean {
+  const value = (condition: Condition) => {
+    if (typeof condition === 'boolean') return condition;
+    const given = variables[condition];
+    if (typeof given !== 'boolean') throw new Error(`Unexpected value ${given} for variable $${condition}`);
+    return given;
+  };
+  return (
+    (selection.skip !== undefined && value(selection.skip)) ||
+    (selection.include !== undefined && !value(selection.include))
+  );
+}
+
+function describeLast(path: Array<string | number>, current: TypeShape, parentType: string) {
+  const element = path[path.length - 1];
+  return typeof element === 'string'
+    ? `field ${parentType}.${element}`
+    : `array element of type ${current.display} at index ${element}`;
+}
+
+/** Set by updateValue beside its return value (no object per value). */
+let lastInvalid = false;
+let lastHasErrors = false;
+
+/** Returns true when a null must bubble up to the parent (the gateway's NULL_BUBBLE_UP). */
+function applySelections(
+  input: Json,
+  selections: Shape[],
+  output: Json,
+  shaping: Shaping,
+  path: Array<string | number>,
+  parentType: string,
+): boolean {
+  for (const selection of selections) {
+    if ((selection.skip !== undefined || selection.include !== undefined) && skipped(selection, shaping.variables))
+      continue;
+    if (selection.kind === 'field') {
+      const responseName = selection.responseName;
+      const outputValue = output[responseName];
+      let inputValue = (hasOwn(input, responseName) ? input[responseName] : undefined) ?? null;
+      if (selection.typename) {
+        if (outputValue === undefined) {
+          if (inputValue === null && responseName !== '__typename') inputValue = input.__typename ?? null;
+          const named =
+            typeof inputValue === 'string' && shaping.facts.kinds.has(inputValue) ? (inputValue as string) : parentType;
+          if (!shaping.facts.kinds.get(named)?.object) return true;
+          output[responseName] = named;
+        }
+        continue;
+      }
+      path.push(responseName);
+      const updated = updateValue(
+        outputValue,
+        selection.type,
+        inputValue,
+        selection.selections,
+        path,
+        shaping,
+        parentType,
+      );
+      output[responseName] = updated;
+      path.pop();
+      if (lastInvalid) return true;
+    } else {
+      const typename = input.__typename;
+      if (typename && typeof typename !== 'string') throw new Error(`Got unexpected value for __typename: ${typename}`);
+      if (conditionApplies(shaping.facts, selection.typeCondition, typename, parentType)) {
+        const bubble = applySelections(
+          input,
+          selection.selections,
+          output,
+          shaping,
+          path,
+          selection.typeCondition ?? parentType,
+        );
+        if (bubble) return true;
+      }
+    }
+  }
+  return false;
+}
+
+function updateValue(
+  outputValue: Json,
+  type: TypeShape,
+  inputValue: Json,
+  selections: Shape[] | undefined,
+  path: Array<string | number>,
+  shaping: Shaping,
+  parentType: string,
+): Json {
+  if (outputValue === null || (outputValue !== undefined && !selections)) {
+    lastInvalid = false;
+    lastHasErrors = false;
+    return outputValue;
+  }
+  if (type.nonNull) {
+    const updated = updateValue(outputValue, type.nonNull, inputValue, selections, path, shaping, parentType);
+    if (updated === null) {
+      if (!lastHasErrors) {
+        shaping.errors.push(
+          ERRORS.INVALID_GRAPHQL.err(
+            `Cannot return null for non-nullable ${describeLast(path, type.nonNull, parentType)}.`,
+            { path: Array.from(path) },
+          ),
+        );
+      }
+      lastInvalid = true;
+      lastHasErrors = true;
+      return updated;
+    }
+    lastInvalid = false;
+    lastHasErrors = false;
+    return updated;
+  }
+  if (inputValue === null) {
+    lastInvalid = false;
+    lastHasErrors = false;
+    return null;
+  }
+  if (type.list) {
+    if (!Array.isArray(inputValue)) {
+      throw new Error(`Invalid non-list value ${inputValue} returned by subgraph for list type ${type.display}`);
+    }
+    if (outputValue !== undefined && !Array.isArray(outputValue)) {
+      throw new Error(`Invalid non-list value ${outputValue} returned by subgraph for list type ${type.display}`);
+    }
+    const outputList: Json[] = outputValue === undefined ? new Array(inputValue.length).fill(undefined) : outputValue;
+    if (inputValue.length !== outputList.length) {
+      throw new Error(
+        `[${inputValue}].length (${inputValue.length}) !== [${outputList}].length (${outputList.length})`,
+      );
+    }
+    let nullify = false;
+    let hasErrors = false;
+    const updated = new Array(outputList.length);
+    for (let i = 0; i < outputList.length; i++) {
+      path.push(i);
+      updated[i] = updateValue(outputList[i], type.list, inputValue[i], selections, path, shaping, parentType);
+      path.pop();
+      nullify ||= lastInvalid;
+      hasErrors ||= lastHasErrors;
+    }
+    lastInvalid = false;
+    lastHasErrors = hasErrors;
+    return nullify ? null : updated;
+  }
+  if (type.composite) {
+    if (!selections) throw new Error(`Invalid empty selection set for composite type ${type.display}`);
+    if (typeof inputValue !== 'object') {
+      throw new Error(`Invalid non-object value ${inputValue} returned by subgraph for composite type ${type.display}`);
+    }
+    const inputTypename = inputValue.__typename;
+    if (inputTypename !== undefined && typeof inputTypename !== 'string') {
+      throw new Error(`Invalid non-string value ${inputTypename} for __typename at ${path}`);
+    }
+    let objectType = type.composite;
+    if (inputTypename) {
+      if (!shaping.facts.kinds.get(inputTypename)?.composite) {
+        shaping.errors.push(
+          ERRORS.INVALID_GRAPHQL.err(
+            `Invalid __typename found for object at ${describeLast(path, type, parentType)}.`,
+            {
+              path: Array.from(path),
+            },
+          ),
+        );
+        lastInvalid = false;
+        lastHasErrors = true;
+        return null;
+      }
+      objectType = inputTypename;
+    }
+    const outputObject = outputValue === undefined ? Object.create(null) : outputValue;
+    const bubble = applySelections(inputValue, selections, outputObject, shaping, path, objectType);
+    lastInvalid = false;
+    lastHasErrors = bubble;
+    return bubble ? null : outputObject;
+  }
+  const valid = validLeaf(type.leaf!, inputValue);
+  if (!valid) {
+    shaping.errors.push(
+      ERRORS.INVALID_GRAPHQL.err(`Invalid value found for ${describeLast(path, type, parentType)}.`, {
+        path: Array.from(path),
+      }),
+    );
+  }
+  lastInvalid = false;
+  lastHasErrors = !valid;
+  return valid ? inputValue : null;
+}
+
+// ——— walking the plan ———
+
+type Cursor = { path: Array<string | number>; data: Json; fullResult: Json };
+
+/** One subgraph call's outcome, shared by every fetch of the request that asks the same. */
+type CallOutcome = { data: Json; errors?: readonly Json[] } | { failure: unknown };
+type Slot = { call: Promise<CallOutcome>; index: number; size: number; used: boolean };
+
+type Execution = {
+  requestContext: RequestContext;
+  prepared: Extract<Prepared, { fallback: false }>;
+  services: Record<string, GraphQLDataSource>;
+  supergraphSchema: GraphQLSchema;
+  errors: unknown[];
+  /** Entities (or whole answers) this request already asked a subgraph for: fetch key → representation → slot. */
+  asked: Map<string, Map<string, Slot>>;
+};
+
+const getOwn = (value: Json, key: string) => (hasOwn(value, key) ? value[key] : undefined);
+
+function flattenAt(value: Json, path: Array<string | number>, from = 0): Json {
+  if (from === path.length) return value;
+  if (value === undefined || value === null) return value;
+  const current = path[from];
+  if (current === '@') return (value as Json[]).flatMap((element) => flattenAt(element, path, from + 1));
+  if (typeof current !== 'string') throw new Error(`Unexpected ${typeof current} found in path`);
+  if (Array.isArray(value)) throw new Error(`Unexpected array in result for path element ${current}`);
+  return flattenAt(getOwn(value, current), path, from + 1);
+}
+
+function hydratedPaths(
+  parent: Array<string | number>,
+  path: Array<string | number>,
+  data: Json,
+  result: Array<Array<string | number>>,
+) {
+  const head = path[0];
+  if (data == null) return;
+  if (head == null) result.push(parent.slice());
+  else if (head === '@') {
+    (data as Json[]).forEach((value, i) => {
+      parent.push(i);
+      hydratedPaths(parent, path.slice(1), value, result);
+      parent.pop();
+    });
+  } else if (Array.isArray(data)) {
+    data.forEach((value, i) => {
+      parent.push(i);
+      hydratedPaths(parent, path, value, result);
+      parent.pop();
+    });
+  } else if (hasOwn(data, head as string)) {
+    parent.push(head);
+    hydratedPaths(parent, path.slice(1), data[head], result);
+    parent.pop();
+  }
+}
+
+function representationOf(schema: GraphQLSchema, source: Json, selections: readonly QueryPlanSelectionNode[]): Json {
+  if (source === null) return null;
+  const result = Object.create(null);
+  for (const selection of selections) {
+    if (selection.kind === Kind.FIELD) {
+      const responseName = selection.alias ?? selection.name;
+      const value = hasOwn(source, responseName) ? source[responseName] : undefined;
+      if (value === undefined) return null;
+      const nested = selection.selections;
+      if (Array.isArray(value)) {
+        result[responseName] = value.map((element) => (nested ? representationOf(schema, element, nested) : element));
+      } else result[responseName] = nested ? representationOf(schema, value, nested) : value;
+    } else if (selection.typeCondition && source && isObjectOfType(schema, source, selection.typeCondition)) {
+      deepMerge(result, representationOf(schema, source, selection.selections));
+    }
+  }
+  return result;
+}
+
+/** The gateway's downstreamServiceError: the subgraph's message and extensions, its name, a path in this response. */
+function downstreamError(original: Json, serviceName: string, path: Array<string | number> | undefined): GraphQLError {
+  const message = original.message || `Error while fetching subquery from service "${serviceName}"`;
+  const options = { originalError: original, path, extensions: { ...original.extensions, serviceName } };
+  const codeDef = errorCodeDef(original);
+  if (!codeDef && original.extensions?.code) return new GraphQLErrorClass(message, options);
+  return (codeDef ?? ERRORS.DOWNSTREAM_SERVICE_ERROR).err(message, options);
+}
+
+/** A copy for a second place in the response, so that later merges into one place do not show in the other. */
+function copyOf(value: Json): Json {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(copyOf);
+  const copy: Json = {};
+  for (const key of Object.keys(value)) copy[key] = copyOf(value[key]);
+  return copy;
+}
+
+async function callSubgraph(
+  execution: Execution,
+  fetch: FetchNode,
+  variables: Record<string, unknown>,
+  cursor: Cursor,
+): Promise<CallOutcome> {
+  const service = execution.services[fetch.serviceName];
+  try {
+    if (!service) throw new Error(`Couldn't find service with name "${fetch.serviceName}"`);
+    const { requestContext } = execution;
+    const response = await service.process({
+      kind: GraphQLDataSourceRequestKind.INCOMING_OPERATION,
+      request: { query: fetch.operation, variables, operationName: fetch.operationName },
+      incomingRequestContext: requestContext,
+      context: requestContext.context,
+      document: fetch.operationDocumentNode,
+      pathInIncomingRequest: cursor.path,
+    } as never);
+    if (response.errors && !response.extensions?.ftv1) {
+      const metrics = requestContext.metrics as { nonFtv1ErrorPaths?: Array<{ subgraph: string; path: unknown }> };
+      const paths = response.errors.map((error) => ({ subgraph: fetch.serviceName, path: error.path }));
+      if (metrics.nonFtv1ErrorPaths) metrics.nonFtv1ErrorPaths.push(...paths);
+      else metrics.nonFtv1ErrorPaths = paths;
+    }
+    return { data: response.data, ...(response.errors ? { errors: response.errors } : {}) };
+  } catch (failure) {
+    return { failure };
+  }
+}
+
+function variablesFor(execution: Execution, fetch: FetchNode) {
+  const variables: Record<string, unknown> = Object.create(null);
+  const provided = execution.requestContext.request.variables;
+  for (const name of fetch.variableUsages ?? []) {
+    if (provided && hasOwn(provided, name) && provided[name] !== undefined) variables[name] = provided[name];
+  }
+  return variables;
+}
+
+const selections = new WeakMap<FetchNode, string>();
+/** A fetch's operation without its name: the planner names each fetch apart (`Q__products__2`, `Q__products__6`) even when they ask the same. */
+function selectionOf(fetch: FetchNode): string {
+  let text = selections.get(fetch);
+  if (text === undefined) {
+    text = fetch.operationName ? fetch.operation.replace(` ${fetch.operationName}`, ' ') : fetch.operation;
+    selections.set(fetch, text);
+  }
+  return text;
+}
+
+/**
+ * A fetch of the plan. Within one request, an entity (or a whole root answer) asked of the same
+ * subgraph with the same operation and variables is asked once: a representation another fetch
+ * already sent (or the same fetch twice) waits for that call instead of going out again.
+ */
+async function executeFetch(execution: Execution, fetch: FetchNode, cursor: Cursor): Promise<void> {
+  const entities: Json[] = Array.isArray(cursor.data)
+    ? cursor.data.filter((entity) => entity !== null && entity !== undefined)
+    : [cursor.data];
+  if (entities.length < 1) return;
+  const variables = variablesFor(execution, fetch);
+  const rewritesKey = fetch.outputRewrites ? JSON.stringify(fetch.outputRewrites) : '';
+  const fetchKey = `${fetch.serviceName}\u0000${selectionOf(fetch)}\u0000${JSON.stringify(variables)}\u0000${rewritesKey}`;
+  let asked = execution.asked.get(fetchKey);
+  if (!asked) {
+    asked = new Map();
+    execution.asked.set(fetchKey, asked);
+  }
+
+  if (!fetch.requires) {
+    let slot = asked.get('');
+    if (!slot) {
+      slot = { call: callSubgraph(execution, fetch, variables, cursor), index: 0, size: 1, used: false };
+      asked.set('', slot);
+    }
+    const outcome = await slot.call;
+    if ('failure' in outcome) throw outcome.failure;
+    // The same answer twice in a request: its errors twice, each at its own path, as two calls would.
+    if (outcome.errors) {
+      for (const error of outcome.errors) {
+        execution.errors.push(
+          downstreamError(error, fetch.serviceName, error.path ? [...cursor.path, ...error.path] : undefined),
+        );
+      }
+    }
+    let data = outcome.data;
+    if (data) {
+      if (slot.used) data = copyOf(data);
+      slot.used = true;
+      applyRewrites(execution.supergraphSchema, fetch.outputRewrites, data);
+    }
+    for (const entity of entities) deepMerge(entity, data);
+    return;
+  }
+
+  const representations: Json[] = [];
+  const representationToEntity: number[] = [];
+  entities.forEach((entity, index) => {
+    const representation = representationOf(execution.supergraphSchema, entity, fetch.requires!);
+    if (representation?.__typename) {
+      applyRewrites(execution.supergraphSchema, fetch.inputRewrites, representation);
+      representations.push(representation);
+      representationToEntity.push(index);
+    }
+  });
+  if (representations.length < 1) return;
+  if ('representations' in variables) throw new Error(`Variables cannot contain key "representations"`);
+
+  const slots: Slot[] = new Array(representations.length);
+  const toSend: Json[] = [];
+  const pending: Array<{ key: string; index: number }> = [];
+  for (let i = 0; i < representations.length; i++) {
+    const key = JSON.stringify(representations[i]);
+    const slot = asked.get(key);
+    if (slot) slots[i] = slot;
+    else {
+      pending.push({ key, index: toSend.length });
+      toSend.push(representations[i]);
+    }
+  }
+  let own: Promise<CallOutcome> | undefined;
+  if (toSend.length > 0) {
+    own = callSubgraph(execution, fetch, { ...variables, representations: toSend }, cursor);
+    for (const { key, index } of pending) asked.set(key, { call: own, index, size: toSend.length, used: false });
+    for (let i = 0; i < representations.length; i++) slots[i] ??= asked.get(JSON.stringify(representations[i]))!;
+  }
+  const calls = [...new Set(slots.map((slot) => slot.call))];
+  const outcomes = new Map(await Promise.all(calls.map(async (call) => [call, await call] as const)));
+
+  // Errors first, as the gateway reports them: each at the path of every entity it concerns.
+  let paths: Array<Array<string | number>> | undefined;
+  let failure: unknown;
+  for (const [call, outcome] of outcomes) {
+    if ('failure' in outcome) {
+      failure ??= outcome.failure;
+      continue;
+    }
+    for (const error of outcome.errors ?? []) {
+      const errorPath = error.path as Array<string | number> | undefined;
+      if (typeof errorPath?.[1] === 'number') {
+        paths ??= (() => {
+          const found: Array<Array<string | number>> = [];
+          hydratedPaths([], cursor.path, cursor.fullResult, found);
+          return found;
+        })();
+        for (let i = 0; i < slots.length; i++) {
+          if (slots[i]!.call !== call || slots[i]!.index !== errorPath[1]) continue;
+          execution.errors.push(
+            downstreamError(error, fetch.serviceName, [...(paths[i] ?? []), ...errorPath.slice(2)]),
+          );
+        }
+      } else if (call === own) {
+        execution.errors.push(
+          downstreamError(error, fetch.serviceName, errorPath ? [...cursor.path, ...errorPath] : undefined),
+        );
+      }
+    }
+  }
+  if (failure !== undefined) throw failure;
+
+  let malformed: Error | undefined;
+  for (let i = 0; i < slots.length; i++) {
+    const slot = slots[i]!;
+    const outcome = outcomes.get(slot.call) as { data: Json };
+    if (!outcome.data) continue;
+    const received = outcome.data._entities;
+    if (!Array.isArray(received)) {
+      malformed ??= new Error(`Expected "data._entities" in response to be an array`);
+      continue;
+    }
+    if (received.length !== slot.size) {
+      malformed ??= new Error(`Expected "data._entities" to contain ${slot.size} elements`);
+      continue;
+    }
+    let entity = received[slot.index];
+    if (slot.used) entity = copyOf(entity);
+    slot.used = true;
+    const existing = entities[representationToEntity[i]!];
+    if (entity && !entity.__typename) entity.__typename = existing.__typename;
+    applyRewrites(execution.supergraphSchema, fetch.outputRewrites, entity);
+    deepMerge(existing, entity);
+  }
+  if (malformed) throw malformed;
+}
+
+async function executeNode(execution: Execution, node: PlanNode, cursor: Cursor | undefined): Promise<void> {
+  if (!cursor) return;
+  switch (node.kind) {
+    case 'Sequence':
+      for (const child of node.nodes) await executeNode(execution, child, cursor);
+      return;
+    case 'Parallel':
+      await Promise.all(node.nodes.map((child) => executeNode(execution, child, cursor)));
+      return;
+    case 'Flatten': {
+      const data = flattenAt(cursor.data, node.path);
+      await executeNode(
+        execution,
+        node.node,
+        data ? { path: cursor.path.concat(node.path), data, fullResult: cursor.fullResult } : undefined,
+      );
+      return;
+    }
+    case 'Fetch':
+      try {
+        await executeFetch(execution, node, cursor);
+      } catch (error) {
+        execution.errors.push(error);
+      }
+      return;
+    case 'Condition': {
+      const { operation } = execution.prepared;
+      const branch = evaluateCondition(node, operation.variableDefinitions, execution.requestContext.request.variables)
+        ? node.ifClause
+        : node.elseClause;
+      if (branch) await executeNode(execution, branch, cursor);
+      return;
+    }
+    default:
+      throw new Error(`${node.kind} is not supported by the router's executor`);
+  }
+}
+
+function shape(execution: Execution, input: Json): ExecutionResult {
+  const { prepared, requestContext } = execution;
+  const errors = execution.errors as GraphQLError[];
+  const shaping: Shaping = {
+    facts: factsFor(prepared.operation.schema()),
+    variables: { __proto__: null, ...prepared.defaults, ...requestContext.request.variables },
+    errors: [],
+  };
+  let data: Json;
+  try {
+    data = Object.create(null);
+    if (applySelections(input, prepared.shape, data, shaping, [], prepared.rootType)) data = null;
+  } catch (error) {
+    if (error instanceof GraphQLErrorClass) return { errors: [error] };
+    return { errors: [new GraphQLErrorClass((error as Error).message, { originalError: error as Error })] };
+  }
+  if (errors.length === 0 && shaping.errors.length > 0) {
+    return { extensions: { valueCompletion: shaping.errors }, data };
+  }
+  return errors.length === 0 ? { data } : { errors, data };
+}
+
+const factsBySchema = new WeakMap<Schema, SchemaFacts>();
+function factsFor(schema: Schema): SchemaFacts {
+  let facts = factsBySchema.get(schema);
+  if (!facts) {
+    facts = factsOf(schema);
+    factsBySchema.set(schema, facts);
+  }
+  return facts;
+}
+
+/** The operation a request names, as the gateway picks it; undefined when it would refuse the document. */
+function operationIn(document: DocumentNode, operationName: string | null | undefined) {
+  const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+  if (!operationName) return operations.length === 1 ? operations[0] : undefined;
+  return operations.find((operation) => operation.name?.value === operationName);
+}
+
+/** How many prepared operations the executor keeps (the least recently prepared go first). */
+const MAX_PREPARED = 1000;
+
+/**
+ * The router's own query-plan executor in place of the gateway's (ROUTER_EXECUTOR=own): the same
+ * plans from the same planner, run over the same subgraph data sources, with the response written
+ * from a shape compiled once per operation instead of re-deriving the operation on every request;
+ * identical entity fetches within a request go out once. Mutations, subscriptions, introspection
+ * and @defer stay with the gateway's executor, as does anything it would refuse.
+ */
+export function useOwnExecutor(gateway: ApolloGateway, counted: (executor: 'own' | 'gateway') => void): void {
+  const internals = gateway as unknown as GatewayInternals;
+  const gatewayExecutor = gateway.executor;
+  const fallback: GatewayExecutor = (requestContext) => {
+    counted('gateway');
+    return gatewayExecutor(requestContext);
+  };
+  const prepared = new Map<string, Prepared>();
+  let schemaSeen: Schema | undefined;
+
+  const prepare = (requestContext: RequestContext): Prepared => {
+    const { request, document } = requestContext;
+    const definition = operationIn(document, request.operationName);
+    if (definition?.operation !== 'query' || !internals.apiSchema || !internals.queryPlanner) {
+      return { fallback: true };
+    }
+    try {
+      const operation = operationFromDocument(internals.apiSchema, document, {
+        operationName: request.operationName ?? undefined,
+      });
+      const plan = internals.queryPlanner.buildQueryPlan(operation, {
+        recursiveSelectionsLimitDisabled: internals.recursiveSelectionsLimitDisabled,
+        nonLocalSelectionsLimitDisabled: internals.nonLocalSelectionsLimitDisabled,
+      });
+      if (hasUnsupportedNode(plan.node as PlanNode | undefined)) return { fallback: true };
+      return {
+        fallback: false,
+        operation,
+        definition,
+        plan,
+        shape: compileSelections(operation.selectionSet),
+        rootType: internals.apiSchema.schemaDefinition.rootType('query')!.name,
+        defaults: operation.collectDefaultedVariableValues(),
+      };
+    } catch {
+      // Introspection (Unsupported), or a document the gateway refuses: it answers as it always has.
+      return { fallback: true };
+    }
+  };
+
+  gateway.executor = async (requestContext) => {
+    if (internals.apiSchema !== schemaSeen) {
+      prepared.clear();
+      schemaSeen = internals.apiSchema;
+    }
+    const { request, queryHash } = requestContext;
+    const key = request.operationName ? `${queryHash}\u0000${request.operationName}` : queryHash;
+    let found = prepared.get(key);
+    if (!found) {
+      found = prepare(requestContext);
+      if (prepared.size >= MAX_PREPARED) prepared.delete(prepared.keys().next().value!);
+      prepared.set(key, found);
+    }
+    if (found.fallback) return fallback(requestContext);
+    if (found.definition.variableDefinitions?.length) {
+      const { errors } = getVariableValues(
+        internals.schema!,
+        found.definition.variableDefinitions,
+        request.variables ?? {},
+      );
+      if (errors) return { errors };
+    }
+    counted('own');
+    const services: Record<string, GraphQLDataSource> = Object.create(null);
+    for (const [name, { dataSource }] of Object.entries(internals.serviceMap)) services[name] = dataSource;
+    const execution: Execution = {
+      requestContext,
+      prepared: found,
+      services,
+      supergraphSchema: internals.supergraphSchema!,
+      errors: [],
+      asked: new Map(),
+    };
+    const data = Object.create(null);
+    if (found.plan.node)
+      await executeNode(execution, found.plan.node as PlanNode, { path: [], data, fullResult: data });
+    return shape(execution, data);
+  };
+}
