@@ -20,7 +20,6 @@ import {
 import type { ApolloGateway, GraphQLDataSource } from '@apollo/gateway';
 import { applyRewrites, isObjectOfType } from '@apollo/gateway/dist/dataRewrites.js';
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types.js';
-import { deepMerge } from '@apollo/gateway/dist/utilities/deepMerge.js';
 import {
   evaluateCondition,
   type FetchNode,
@@ -79,6 +78,8 @@ type FieldShape = {
 type FragmentShape = {
   kind: 'fragment';
   typeCondition: string | undefined;
+  /** Whether the condition applies, by runtime type name (or parent type's, with no __typename). */
+  applies: Map<string, boolean>;
   selections: Shape[];
   skip?: Condition;
   include?: Condition;
@@ -128,6 +129,7 @@ function compileSelections(selectionSet: SelectionSet): Shape[] {
     return {
       kind: 'fragment',
       typeCondition: fragment.typeCondition?.name,
+      applies: new Map(),
       selections: compileSelections(selection.selectionSet),
       ...conditionsOf(fragment),
     };
@@ -168,26 +170,25 @@ type Prepared =
 type SchemaFacts = {
   schema: Schema;
   kinds: Map<string, { object: boolean; composite: boolean }>;
-  subtypes: Map<string, boolean>;
 };
 
 function factsOf(schema: Schema): SchemaFacts {
   const kinds = new Map<string, { object: boolean; composite: boolean }>();
   for (const type of schema.types())
     kinds.set(type.name, { object: isObjectType(type), composite: isCompositeType(type) });
-  return { schema, kinds, subtypes: new Map() };
+  return { schema, kinds };
 }
 
-/** The gateway's typeConditionApplies, memoised per (condition, type). */
-function conditionApplies(facts: SchemaFacts, condition: string | undefined, typename: unknown, parentType: string) {
+/** The gateway's typeConditionApplies, memoised per fragment and type. */
+function conditionApplies(facts: SchemaFacts, fragment: FragmentShape, typename: unknown, parentType: string) {
+  const condition = fragment.typeCondition;
   if (condition === undefined) return true;
   const candidate = typename ? (typename as string) : parentType;
-  const key = `${condition}\u0000${candidate}`;
-  let applies = facts.subtypes.get(key);
+  let applies = fragment.applies.get(candidate);
   if (applies === undefined) {
     const type = facts.schema.type(candidate);
     applies = !!type && isSubtype(facts.schema.type(condition) as NamedType, type);
-    facts.subtypes.set(key, applies);
+    fragment.applies.set(candidate, applies);
   }
   return applies;
 }
@@ -280,7 +281,7 @@ function applySelections(
     } else {
       const typename = input.__typename;
       if (typename && typeof typename !== 'string') throw new Error(`Got unexpected value for __typename: ${typename}`);
-      if (conditionApplies(shaping.facts, selection.typeCondition, typename, parentType)) {
+      if (conditionApplies(shaping.facts, selection, typename, parentType)) {
         const bubble = applySelections(
           input,
           selection.selections,
@@ -412,7 +413,17 @@ type Cursor = { path: Array<string | number>; data: Json; fullResult: Json };
 
 /** One subgraph call's outcome, shared by every fetch of the request that asks the same. */
 type CallOutcome = { data: Json; errors?: readonly Json[] } | { failure: unknown };
-type Slot = { call: Promise<CallOutcome>; index: number; size: number; used: boolean };
+type Batch = { outcome: Promise<CallOutcome>; representations: Json[]; fetch?: FetchNode };
+/** Representations the fetches of one turn ask of a subgraph with the same selection, sent together. */
+type PendingBatch = Batch & {
+  key: string;
+  fetch: FetchNode;
+  variables: Record<string, unknown>;
+  cursor: Cursor;
+  resolve: (outcome: Promise<CallOutcome>) => void;
+};
+/** Where an entity's answer will be: its batch and its place in the batch's representations. */
+type Slot = { batch: Batch; index: number; used: boolean };
 
 type Execution = {
   requestContext: RequestContext;
@@ -422,6 +433,8 @@ type Execution = {
   errors: unknown[];
   /** Entities (or whole answers) this request already asked a subgraph for: fetch key → representation → slot. */
   asked: Map<string, Map<string, Slot>>;
+  /** Batches not sent yet, by fetch key: filled until the turn ends. */
+  batches: Map<string, PendingBatch>;
 };
 
 const getOwn = (value: Json, key: string) => (hasOwn(value, key) ? value[key] : undefined);
@@ -430,7 +443,16 @@ function flattenAt(value: Json, path: Array<string | number>, from = 0): Json {
   if (from === path.length) return value;
   if (value === undefined || value === null) return value;
   const current = path[from];
-  if (current === '@') return (value as Json[]).flatMap((element) => flattenAt(element, path, from + 1));
+  if (current === '@') {
+    // flatMap's semantics (one level of nested lists spread), without a closure per element.
+    const out: Json[] = [];
+    for (const element of value as Json[]) {
+      const found = flattenAt(element, path, from + 1);
+      if (Array.isArray(found)) for (const item of found) out.push(item);
+      else out.push(found);
+    }
+    return out;
+  }
   if (typeof current !== 'string') throw new Error(`Unexpected ${typeof current} found in path`);
   if (Array.isArray(value)) throw new Error(`Unexpected array in result for path element ${current}`);
   return flattenAt(getOwn(value, current), path, from + 1);
@@ -477,7 +499,7 @@ function representationOf(schema: GraphQLSchema, source: Json, selections: reado
         result[responseName] = value.map((element) => (nested ? representationOf(schema, element, nested) : element));
       } else result[responseName] = nested ? representationOf(schema, value, nested) : value;
     } else if (selection.typeCondition && source && isObjectOfType(schema, source, selection.typeCondition)) {
-      deepMerge(result, representationOf(schema, source, selection.selections));
+      merge(result, representationOf(schema, source, selection.selections));
     }
   }
   return result;
@@ -540,21 +562,80 @@ function variablesFor(execution: Execution, fetch: FetchNode) {
   return variables;
 }
 
-const selections = new WeakMap<FetchNode, string>();
-/** A fetch's operation without its name: the planner names each fetch apart (`Q__products__2`, `Q__products__6`) even when they ask the same. */
-function selectionOf(fetch: FetchNode): string {
-  let text = selections.get(fetch);
-  if (text === undefined) {
-    text = fetch.operationName ? fetch.operation.replace(` ${fetch.operationName}`, ' ') : fetch.operation;
-    selections.set(fetch, text);
+const fetchKeys = new WeakMap<FetchNode, string>();
+/**
+ * What makes two fetches ask the same: the subgraph, the operation without its name (the planner
+ * names each fetch apart, `Q__products__2`, `Q__products__6`, even when they ask the same) and
+ * the rewrites applied to the answer.
+ */
+function keyOf(fetch: FetchNode): string {
+  let key = fetchKeys.get(fetch);
+  if (key === undefined) {
+    const selection = fetch.operationName ? fetch.operation.replace(` ${fetch.operationName}`, ' ') : fetch.operation;
+    const rewrites = fetch.outputRewrites ? JSON.stringify(fetch.outputRewrites) : '';
+    key = `${fetch.serviceName}\u0000${selection}\u0000${rewrites}`;
+    fetchKeys.set(fetch, key);
   }
-  return text;
+  return key;
 }
 
+/** Sends a batch once every fetch started in the same turn has added its representations to it. */
+function flush(execution: Execution, batch: PendingBatch) {
+  execution.batches.delete(batch.key);
+  batch.resolve(
+    callSubgraph(execution, batch.fetch, { ...batch.variables, representations: batch.representations }, batch.cursor),
+  );
+}
+
+function batchFor(
+  execution: Execution,
+  key: string,
+  fetch: FetchNode,
+  variables: Record<string, unknown>,
+  cursor: Cursor,
+) {
+  let batch = execution.batches.get(key);
+  if (!batch) {
+    let resolve!: (outcome: Promise<CallOutcome>) => void;
+    const outcome = new Promise<CallOutcome>((done) => {
+      resolve = done;
+    });
+    batch = { key, fetch, variables, cursor, representations: [], outcome, resolve };
+    execution.batches.set(key, batch);
+    const pending = batch;
+    queueMicrotask(() => flush(execution, pending));
+  }
+  return batch;
+}
+
+/** deepMerge of @apollo/gateway, without its per-key helper calls. */
+function merge(target: Json, source: Json): void {
+  if (source === undefined || source === null) return;
+  for (const key of Object.keys(source)) {
+    const value = source[key];
+    if (value === undefined) continue;
+    if (!hasOwn(target, key) && key in target) {
+      Object.defineProperty(target, key, { configurable: true, enumerable: true, value: undefined, writable: true });
+    }
+    const existing = target[key];
+    if (existing && typeof value === 'object' && value !== null && !Array.isArray(value)) merge(existing, value);
+    else if (Array.isArray(value) && Array.isArray(existing) && value.length === existing.length) {
+      for (let i = 0; i < value.length; i++) {
+        const into = existing[i];
+        const from = value[i];
+        if (isObject(into) && isObject(from)) merge(into, from);
+        else existing[i] = from;
+      }
+    } else target[key] = value;
+  }
+}
+const isObject = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value);
+
 /**
- * A fetch of the plan. Within one request, an entity (or a whole root answer) asked of the same
- * subgraph with the same operation and variables is asked once: a representation another fetch
- * already sent (or the same fetch twice) waits for that call instead of going out again.
+ * A fetch of the plan. Within one request an entity (or a whole root answer) is asked of a
+ * subgraph once per selection: a representation another fetch already asked for (or the same
+ * fetch, twice) waits for that answer, and the fetches that start together with the same
+ * selection (parallel branches of the plan) send their new representations in one call.
  */
 async function executeFetch(execution: Execution, fetch: FetchNode, cursor: Cursor): Promise<void> {
   const entities: Json[] = Array.isArray(cursor.data)
@@ -562,21 +643,22 @@ async function executeFetch(execution: Execution, fetch: FetchNode, cursor: Curs
     : [cursor.data];
   if (entities.length < 1) return;
   const variables = variablesFor(execution, fetch);
-  const rewritesKey = fetch.outputRewrites ? JSON.stringify(fetch.outputRewrites) : '';
-  const fetchKey = `${fetch.serviceName}\u0000${selectionOf(fetch)}\u0000${JSON.stringify(variables)}\u0000${rewritesKey}`;
-  let asked = execution.asked.get(fetchKey);
+  const variablesKey = fetch.variableUsages?.length ? JSON.stringify(variables) : '';
+  const key = variablesKey ? `${keyOf(fetch)}\u0000${variablesKey}` : keyOf(fetch);
+  let asked = execution.asked.get(key);
   if (!asked) {
     asked = new Map();
-    execution.asked.set(fetchKey, asked);
+    execution.asked.set(key, asked);
   }
 
   if (!fetch.requires) {
     let slot = asked.get('');
     if (!slot) {
-      slot = { call: callSubgraph(execution, fetch, variables, cursor), index: 0, size: 1, used: false };
+      const call = callSubgraph(execution, fetch, variables, cursor);
+      slot = { batch: { outcome: call, representations: [undefined] }, index: 0, used: false };
       asked.set('', slot);
     }
-    const outcome = await slot.call;
+    const outcome = await slot.batch.outcome;
     if ('failure' in outcome) throw outcome.failure;
     // The same answer twice in a request: its errors twice, each at its own path, as two calls would.
     if (outcome.errors) {
@@ -592,48 +674,44 @@ async function executeFetch(execution: Execution, fetch: FetchNode, cursor: Curs
       slot.used = true;
       applyRewrites(execution.supergraphSchema, fetch.outputRewrites, data);
     }
-    for (const entity of entities) deepMerge(entity, data);
+    for (const entity of entities) merge(entity, data);
     return;
   }
 
   const representations: Json[] = [];
   const representationToEntity: number[] = [];
-  entities.forEach((entity, index) => {
-    const representation = representationOf(execution.supergraphSchema, entity, fetch.requires!);
+  for (let index = 0; index < entities.length; index++) {
+    const representation = representationOf(execution.supergraphSchema, entities[index], fetch.requires);
     if (representation?.__typename) {
       applyRewrites(execution.supergraphSchema, fetch.inputRewrites, representation);
       representations.push(representation);
       representationToEntity.push(index);
     }
-  });
+  }
   if (representations.length < 1) return;
   if ('representations' in variables) throw new Error(`Variables cannot contain key "representations"`);
 
   const slots: Slot[] = new Array(representations.length);
-  const toSend: Json[] = [];
-  const pending: Array<{ key: string; index: number }> = [];
+  let own: Batch | undefined;
   for (let i = 0; i < representations.length; i++) {
-    const key = JSON.stringify(representations[i]);
-    const slot = asked.get(key);
-    if (slot) slots[i] = slot;
-    else {
-      pending.push({ key, index: toSend.length });
-      toSend.push(representations[i]);
+    const representationKey = JSON.stringify(representations[i]);
+    let slot = asked.get(representationKey);
+    if (!slot) {
+      const batch = batchFor(execution, key, fetch, variables, cursor);
+      own ??= batch;
+      slot = { batch, index: batch.representations.length, used: false };
+      batch.representations.push(representations[i]);
+      asked.set(representationKey, slot);
     }
+    slots[i] = slot;
   }
-  let own: Promise<CallOutcome> | undefined;
-  if (toSend.length > 0) {
-    own = callSubgraph(execution, fetch, { ...variables, representations: toSend }, cursor);
-    for (const { key, index } of pending) asked.set(key, { call: own, index, size: toSend.length, used: false });
-    for (let i = 0; i < representations.length; i++) slots[i] ??= asked.get(JSON.stringify(representations[i]))!;
-  }
-  const calls = [...new Set(slots.map((slot) => slot.call))];
-  const outcomes = new Map(await Promise.all(calls.map(async (call) => [call, await call] as const)));
+  const batches = [...new Set(slots.map((slot) => slot.batch))];
+  const outcomes = new Map(await Promise.all(batches.map(async (batch) => [batch, await batch.outcome] as const)));
 
   // Errors first, as the gateway reports them: each at the path of every entity it concerns.
   let paths: Array<Array<string | number>> | undefined;
   let failure: unknown;
-  for (const [call, outcome] of outcomes) {
+  for (const [batch, outcome] of outcomes) {
     if ('failure' in outcome) {
       failure ??= outcome.failure;
       continue;
@@ -641,18 +719,17 @@ async function executeFetch(execution: Execution, fetch: FetchNode, cursor: Curs
     for (const error of outcome.errors ?? []) {
       const errorPath = error.path as Array<string | number> | undefined;
       if (typeof errorPath?.[1] === 'number') {
-        paths ??= (() => {
-          const found: Array<Array<string | number>> = [];
-          hydratedPaths([], cursor.path, cursor.fullResult, found);
-          return found;
-        })();
+        if (!paths) {
+          paths = [];
+          hydratedPaths([], cursor.path, cursor.fullResult, paths);
+        }
         for (let i = 0; i < slots.length; i++) {
-          if (slots[i]!.call !== call || slots[i]!.index !== errorPath[1]) continue;
+          if (slots[i]!.batch !== batch || slots[i]!.index !== errorPath[1]) continue;
           execution.errors.push(
             downstreamError(error, fetch.serviceName, [...(paths[i] ?? []), ...errorPath.slice(2)]),
           );
         }
-      } else if (call === own) {
+      } else if (batch === own && batch.fetch === fetch) {
         execution.errors.push(
           downstreamError(error, fetch.serviceName, errorPath ? [...cursor.path, ...errorPath] : undefined),
         );
@@ -664,15 +741,15 @@ async function executeFetch(execution: Execution, fetch: FetchNode, cursor: Curs
   let malformed: Error | undefined;
   for (let i = 0; i < slots.length; i++) {
     const slot = slots[i]!;
-    const outcome = outcomes.get(slot.call) as { data: Json };
+    const outcome = outcomes.get(slot.batch) as { data: Json };
     if (!outcome.data) continue;
     const received = outcome.data._entities;
     if (!Array.isArray(received)) {
       malformed ??= new Error(`Expected "data._entities" in response to be an array`);
       continue;
     }
-    if (received.length !== slot.size) {
-      malformed ??= new Error(`Expected "data._entities" to contain ${slot.size} elements`);
+    if (received.length !== slot.batch.representations.length) {
+      malformed ??= new Error(`Expected "data._entities" to contain ${slot.batch.representations.length} elements`);
       continue;
     }
     let entity = received[slot.index];
@@ -681,7 +758,7 @@ async function executeFetch(execution: Execution, fetch: FetchNode, cursor: Curs
     const existing = entities[representationToEntity[i]!];
     if (entity && !entity.__typename) entity.__typename = existing.__typename;
     applyRewrites(execution.supergraphSchema, fetch.outputRewrites, entity);
-    deepMerge(existing, entity);
+    merge(existing, entity);
   }
   if (malformed) throw malformed;
 }
@@ -845,6 +922,7 @@ export function useOwnExecutor(gateway: ApolloGateway, counted: (executor: 'own'
       supergraphSchema: internals.supergraphSchema!,
       errors: [],
       asked: new Map(),
+      batches: new Map(),
     };
     const data = Object.create(null);
     if (found.plan.node)
