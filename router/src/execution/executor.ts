@@ -424,11 +424,18 @@ type PendingBatch = Batch & {
 };
 /** Where an entity's answer will be: its batch and its place in the batch's representations. */
 type Slot = { batch: Batch; index: number; used: boolean };
+/** A key whose representation has no __typename: nothing is asked for it. */
+const NOT_AN_ENTITY: Slot = {
+  batch: { outcome: Promise.resolve({ data: null }), representations: [] },
+  index: -1,
+  used: false,
+};
 
 type Execution = {
   requestContext: RequestContext;
   prepared: Extract<Prepared, { fallback: false }>;
-  services: Record<string, GraphQLDataSource>;
+  /** The gateway's data source per subgraph (updated in place when the supergraph changes). */
+  services: Record<string, { dataSource: GraphQLDataSource }>;
   supergraphSchema: GraphQLSchema;
   errors: unknown[];
   /** Entities (or whole answers) this request already asked a subgraph for: fetch key → representation → slot. */
@@ -505,6 +512,42 @@ function representationOf(schema: GraphQLSchema, source: Json, selections: reado
   return result;
 }
 
+const scalarKey = (value: unknown) =>
+  typeof value === 'string' || (typeof value === 'object' && value !== null) ? JSON.stringify(value) : String(value);
+
+/**
+ * A string that two entities share exactly when representationOf would give them equal
+ * representations (null when it would give none), built without the representation itself.
+ */
+function keyOfRepresentation(
+  schema: GraphQLSchema,
+  source: Json,
+  selections: readonly QueryPlanSelectionNode[],
+): string | null {
+  if (source === null) return 'null';
+  let key = '{';
+  for (const selection of selections) {
+    if (selection.kind === Kind.FIELD) {
+      const responseName = selection.alias ?? selection.name;
+      const value = hasOwn(source, responseName) ? source[responseName] : undefined;
+      if (value === undefined) return null;
+      const nested = selection.selections;
+      key += `${responseName}:`;
+      if (Array.isArray(value)) {
+        key += '[';
+        for (const element of value) {
+          key += `${nested ? (keyOfRepresentation(schema, element, nested) ?? 'null') : scalarKey(element)},`;
+        }
+        key += ']';
+      } else key += nested ? (keyOfRepresentation(schema, value, nested) ?? 'null') : scalarKey(value);
+      key += ',';
+    } else if (selection.typeCondition && source && isObjectOfType(schema, source, selection.typeCondition)) {
+      key += `...${selection.typeCondition}${keyOfRepresentation(schema, source, selection.selections) ?? 'null'}`;
+    }
+  }
+  return `${key}}`;
+}
+
 /** The gateway's downstreamServiceError: the subgraph's message and extensions, its name, a path in this response. */
 function downstreamError(original: Json, serviceName: string, path: Array<string | number> | undefined): GraphQLError {
   const message = original.message || `Error while fetching subquery from service "${serviceName}"`;
@@ -529,7 +572,7 @@ async function callSubgraph(
   variables: Record<string, unknown>,
   cursor: Cursor,
 ): Promise<CallOutcome> {
-  const service = execution.services[fetch.serviceName];
+  const service = execution.services[fetch.serviceName]?.dataSource;
   try {
     if (!service) throw new Error(`Couldn't find service with name "${fetch.serviceName}"`);
     const { requestContext } = execution;
@@ -572,7 +615,8 @@ function keyOf(fetch: FetchNode): string {
   let key = fetchKeys.get(fetch);
   if (key === undefined) {
     const selection = fetch.operationName ? fetch.operation.replace(` ${fetch.operationName}`, ' ') : fetch.operation;
-    const rewrites = fetch.outputRewrites ? JSON.stringify(fetch.outputRewrites) : '';
+    const rewrites =
+      fetch.inputRewrites || fetch.outputRewrites ? JSON.stringify([fetch.inputRewrites, fetch.outputRewrites]) : '';
     key = `${fetch.serviceName}\u0000${selection}\u0000${rewrites}`;
     fetchKeys.set(fetch, key);
   }
@@ -678,33 +722,33 @@ async function executeFetch(execution: Execution, fetch: FetchNode, cursor: Curs
     return;
   }
 
-  const representations: Json[] = [];
-  const representationToEntity: number[] = [];
-  for (let index = 0; index < entities.length; index++) {
-    const representation = representationOf(execution.supergraphSchema, entities[index], fetch.requires);
-    if (representation?.__typename) {
-      applyRewrites(execution.supergraphSchema, fetch.inputRewrites, representation);
-      representations.push(representation);
-      representationToEntity.push(index);
-    }
-  }
-  if (representations.length < 1) return;
   if ('representations' in variables) throw new Error(`Variables cannot contain key "representations"`);
-
-  const slots: Slot[] = new Array(representations.length);
+  const schema = execution.supergraphSchema;
+  const slots: Slot[] = [];
+  const representationToEntity: number[] = [];
   let own: Batch | undefined;
-  for (let i = 0; i < representations.length; i++) {
-    const representationKey = JSON.stringify(representations[i]);
+  for (let index = 0; index < entities.length; index++) {
+    // The key first: most entities of a deep answer repeat one already asked, and need no representation.
+    const representationKey = keyOfRepresentation(schema, entities[index], fetch.requires);
+    if (representationKey === null) continue;
     let slot = asked.get(representationKey);
-    if (!slot) {
+    if (slot === undefined) {
+      const representation = representationOf(schema, entities[index], fetch.requires);
+      if (!representation?.__typename) {
+        asked.set(representationKey, NOT_AN_ENTITY);
+        continue;
+      }
+      applyRewrites(schema, fetch.inputRewrites, representation);
       const batch = batchFor(execution, key, fetch, variables, cursor);
       own ??= batch;
       slot = { batch, index: batch.representations.length, used: false };
-      batch.representations.push(representations[i]);
+      batch.representations.push(representation);
       asked.set(representationKey, slot);
-    }
-    slots[i] = slot;
+    } else if (slot === NOT_AN_ENTITY) continue;
+    slots.push(slot);
+    representationToEntity.push(index);
   }
+  if (slots.length < 1) return;
   const batches = [...new Set(slots.map((slot) => slot.batch))];
   const outcomes = new Map(await Promise.all(batches.map(async (batch) => [batch, await batch.outcome] as const)));
 
@@ -913,12 +957,10 @@ export function useOwnExecutor(gateway: ApolloGateway, counted: (executor: 'own'
       if (errors) return { errors };
     }
     counted('own');
-    const services: Record<string, GraphQLDataSource> = Object.create(null);
-    for (const [name, { dataSource }] of Object.entries(internals.serviceMap)) services[name] = dataSource;
     const execution: Execution = {
       requestContext,
       prepared: found,
-      services,
+      services: internals.serviceMap,
       supergraphSchema: internals.supergraphSchema!,
       errors: [],
       asked: new Map(),
