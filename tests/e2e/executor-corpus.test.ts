@@ -264,6 +264,11 @@ describe('over the gateways benchmark’s subgraphs', () => {
         fragment Q on Product { upc tag: label ... on Product { must: mustHave } }`,
     },
     {
+      name: 'aliases named as properties every object inherits',
+      query:
+        '{ topProducts(first: 2) { constructor: name toString: upc valueOf: inStock hasOwnProperty: reviews { id } } }',
+    },
+    {
       name: '@include on a field another subgraph resolves, left out',
       query: 'query($deep: Boolean!) { users { id reviews @include(if: $deep) { body product { name inStock } } } }',
       variables: { deep: false },

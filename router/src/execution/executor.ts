@@ -69,6 +69,8 @@ type TypeShape = {
 type FieldShape = {
   kind: 'field';
   responseName: string;
+  /** A name plain objects inherit (`constructor`, `toString`…): read as an own property only. */
+  inherited: boolean;
   typename: boolean;
   type: TypeShape;
   selections: Shape[] | undefined;
@@ -116,9 +118,14 @@ function compileSelections(selectionSet: SelectionSet): Shape[] {
     if (selection.kind === 'FieldSelection') {
       const field = selection.element;
       if (field.definition.isSchemaIntrospectionField()) throw new Unsupported('introspection');
+      const responseName = field.responseName();
+      // The response is written in plain objects (JSON.stringify is faster on them than on
+      // prototype-less ones): an alias that would set an object's prototype is left to the gateway.
+      if (responseName === '__proto__') throw new Unsupported('__proto__');
       return {
         kind: 'field',
-        responseName: field.responseName(),
+        responseName,
+        inherited: responseName in Object.prototype,
         typename: field.name === '__typename',
         type: typeShape(field.definition.type!),
         selections: selection.selectionSet ? compileSelections(selection.selectionSet) : undefined,
@@ -253,7 +260,11 @@ function applySelections(
       continue;
     if (selection.kind === 'field') {
       const responseName = selection.responseName;
-      const outputValue = output[responseName];
+      const outputValue = selection.inherited
+        ? hasOwn(output, responseName)
+          ? output[responseName]
+          : undefined
+        : output[responseName];
       let inputValue = (hasOwn(input, responseName) ? input[responseName] : undefined) ?? null;
       if (selection.typename) {
         if (outputValue === undefined) {
@@ -388,7 +399,7 @@ function updateValue(
       }
       objectType = inputTypename;
     }
-    const outputObject = outputValue === undefined ? Object.create(null) : outputValue;
+    const outputObject = outputValue === undefined ? {} : outputValue;
     const bubble = applySelections(inputValue, selections, outputObject, shaping, path, objectType);
     lastInvalid = false;
     lastHasErrors = bubble;
@@ -495,7 +506,7 @@ function hydratedPaths(
 
 function representationOf(schema: GraphQLSchema, source: Json, selections: readonly QueryPlanSelectionNode[]): Json {
   if (source === null) return null;
-  const result = Object.create(null);
+  const result: Json = {}; // a plain object: JSON.stringify is faster on it
   for (const selection of selections) {
     if (selection.kind === Kind.FIELD) {
       const responseName = selection.alias ?? selection.name;
@@ -855,7 +866,7 @@ function shape(execution: Execution, input: Json): ExecutionResult {
   };
   let data: Json;
   try {
-    data = Object.create(null);
+    data = {};
     if (applySelections(input, prepared.shape, data, shaping, [], prepared.rootType)) data = null;
   } catch (error) {
     if (error instanceof GraphQLErrorClass) return { errors: [error] };
