@@ -96,6 +96,11 @@ const edgeSettings = {
    * `gateway` (@apollo/gateway's executor). Mutations, introspection and @defer always go to the gateway's.
    */
   ROUTER_EXECUTOR: z.enum(['own', 'gateway']).default('own'),
+  /**
+   * Router processes sharing the port (node:cluster), each a whole router with its own caches,
+   * in-flight merging and /metrics; 1 runs the router in this process alone.
+   */
+  ROUTER_WORKERS: positive(1),
 };
 
 /** Subscriptions over WebSocket (router/src/subscriptions/). */

@@ -220,7 +220,7 @@ function validLeaf(leaf: Leaf, value: unknown): boolean {
 
 type Shaping = { facts: SchemaFacts; variables: Record<string, unknown>; errors: GraphQLError[] };
 
-const hasOwn = (object: object, key: string) => Object.hasOwn(object, key);
+const { hasOwn } = Object;
 
 function skipped(selection: Shape, variables: Record<string, unknown>): boolean {
   const value = (condition: Condition) => {
@@ -523,8 +523,13 @@ function representationOf(schema: GraphQLSchema, source: Json, selections: reado
   return result;
 }
 
+/** A leaf in a key: strings length-prefixed (no escaping, and no string can pass for another or for a number). */
 const scalarKey = (value: unknown) =>
-  typeof value === 'string' || (typeof value === 'object' && value !== null) ? JSON.stringify(value) : String(value);
+  typeof value === 'string'
+    ? `s${value.length}:${value}`
+    : typeof value === 'object' && value !== null
+      ? `j${JSON.stringify(value)}`
+      : String(value);
 
 /**
  * A string that two entities share exactly when representationOf would give them equal
@@ -663,8 +668,11 @@ function batchFor(
   return batch;
 }
 
-/** deepMerge of @apollo/gateway, without its per-key helper calls. */
-function merge(target: Json, source: Json): void {
+/**
+ * deepMerge of @apollo/gateway, without its per-key helper calls. `copy`: what the target takes
+ * from the source is copied, not shared (an answer merged into a second place in the response).
+ */
+function merge(target: Json, source: Json, copy = false): void {
   if (source === undefined || source === null) return;
   for (const key of Object.keys(source)) {
     const value = source[key];
@@ -673,15 +681,15 @@ function merge(target: Json, source: Json): void {
       Object.defineProperty(target, key, { configurable: true, enumerable: true, value: undefined, writable: true });
     }
     const existing = target[key];
-    if (existing && typeof value === 'object' && value !== null && !Array.isArray(value)) merge(existing, value);
+    if (existing && typeof value === 'object' && value !== null && !Array.isArray(value)) merge(existing, value, copy);
     else if (Array.isArray(value) && Array.isArray(existing) && value.length === existing.length) {
       for (let i = 0; i < value.length; i++) {
         const into = existing[i];
         const from = value[i];
-        if (isObject(into) && isObject(from)) merge(into, from);
-        else existing[i] = from;
+        if (isObject(into) && isObject(from)) merge(into, from, copy);
+        else existing[i] = copy ? copyOf(from) : from;
       }
-    } else target[key] = value;
+    } else target[key] = copy ? copyOf(value) : value;
   }
 }
 const isObject = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -807,13 +815,13 @@ async function executeFetch(execution: Execution, fetch: FetchNode, cursor: Curs
       malformed ??= new Error(`Expected "data._entities" to contain ${slot.batch.representations.length} elements`);
       continue;
     }
-    let entity = received[slot.index];
-    if (slot.used) entity = copyOf(entity);
-    slot.used = true;
+    const entity = received[slot.index];
     const existing = entities[representationToEntity[i]!];
     if (entity && !entity.__typename) entity.__typename = existing.__typename;
     applyRewrites(execution.supergraphSchema, fetch.outputRewrites, entity);
-    merge(existing, entity);
+    // An entity answered once and wanted in several places: the first takes it, the others a copy.
+    merge(existing, entity, slot.used);
+    slot.used = true;
   }
   if (malformed) throw malformed;
 }
