@@ -4,8 +4,8 @@
  * subgraphs behind every gateway, on this machine's cores, loopback only.
  *   pnpm --filter @commerce/bench run gateways        (or: pnpm exec tsx bench/gateways/run.ts)
  * Settings (environment): BENCH_SECONDS (10) measured per round, BENCH_WARMUP_SECONDS (5) of load
- * before each round's measure, BENCH_ROUNDS (2), BENCH_CONNECTIONS (20), BENCH_GATEWAYS (all; a
- * comma-separated list of the ids below), BENCH_RATE_LIMIT (our router's anonymous requests per
+ * before each round's measure, BENCH_ROUNDS (2), BENCH_CONNECTIONS (20), BENCH_GATEWAYS (all but
+ * ours-workers*; a comma-separated list of the ids below), BENCH_RATE_LIMIT (our router's anonymous requests per
  * 60 s window; 100000). Each round starts every gateway afresh, one at a time, in an order that
  * rotates from round to round. Every response is compared with the benchmark's expected result:
  * a wrong answer, however fast, is an error. Writes bench/results/gateways.md.
@@ -317,6 +317,15 @@ const oursNoMerging = oursWith('ours-no-merging', 'our router, merging off (SUBG
   SUBGRAPH_MERGE_IN_FLIGHT: 'off',
 });
 
+/** Not in the default run (BENCH_GATEWAYS=ours-workers…): two router processes over the cores (ROUTER_WORKERS=2). */
+const oursWorkers = oursWith('ours-workers', 'our router, 2 processes (ROUTER_WORKERS=2), merging on', {
+  ROUTER_WORKERS: '2',
+});
+const oursWorkersNoMerging = oursWith('ours-workers-no-merging', 'our router, 2 processes, merging off', {
+  ROUTER_WORKERS: '2',
+  SUBGRAPH_MERGE_IN_FLIGHT: 'off',
+});
+
 const gateways: Gateway[] = [
   ours,
   oursNoMerging,
@@ -340,6 +349,7 @@ const gateways: Gateway[] = [
     '--hive-router-runtime',
     ...noMerging,
   ]),
+  ...(only ? [oursWorkers, oursWorkersNoMerging] : []),
 ].filter((gateway) => !only || only.includes(gateway.id));
 
 type Round = {

@@ -38,6 +38,7 @@ import {
 } from './edge/persisted-queries.ts';
 import { asksForPlayground, playgroundPlugin } from './edge/playground.ts';
 import { clientOf, createRateLimiter } from './edge/rate-limit.ts';
+import { useOwnExecutor } from './execution/executor.ts';
 import { createGateway } from './execution/gateway.ts';
 import { createResilience } from './execution/resilience.ts';
 import { readinessRoute } from './ops/health.ts';
@@ -109,6 +110,15 @@ export async function startRouter(config: RouterConfig) {
     logger,
   );
   const gateway = createGateway(config, { fetcher: (name) => resilience.guard(name).fetcher });
+  if (config.ROUTER_EXECUTOR === 'own') {
+    useOwnExecutor(gateway, (executor) => metrics.plansExecuted.inc({ executor }));
+  } else {
+    const { executor } = gateway;
+    gateway.executor = (requestContext) => {
+      metrics.plansExecuted.inc({ executor: 'gateway' });
+      return executor(requestContext);
+    };
+  }
   let apiSchema: GraphQLSchema | undefined;
   gateway.onSchemaLoadOrUpdate(({ apiSchema: loaded }) => {
     apiSchema = loaded;

@@ -90,6 +90,17 @@ const edgeSettings = {
    * signed identity header) waits for that one's answer instead of being sent again. Never a mutation.
    */
   SUBGRAPH_MERGE_IN_FLIGHT: z.enum(['on', 'off']).default('on'),
+  /**
+   * Who runs query plans: `own` (router/src/execution/executor.ts: the response written from a
+   * shape compiled once per operation, identical entity fetches within a request sent once) or
+   * `gateway` (@apollo/gateway's executor). Mutations, introspection and @defer always go to the gateway's.
+   */
+  ROUTER_EXECUTOR: z.enum(['own', 'gateway']).default('own'),
+  /**
+   * Router processes sharing the port (node:cluster), each a whole router with its own caches,
+   * in-flight merging and /metrics; 1 runs the router in this process alone.
+   */
+  ROUTER_WORKERS: positive(1),
 };
 
 /** Subscriptions over WebSocket (router/src/subscriptions/). */

@@ -1,5 +1,6 @@
 /**
- * One bench subgraph in a process of its own: `tsx bench/gateways/subgraphs/main.ts <name> <port>`.
+ * One bench subgraph in a process of its own: `tsx bench/gateways/subgraphs/main.ts <name> <port>`
+ * (`quirks`: the tests' fifth subgraph, quirks.ts).
  * Plain node:http and graphql-js over @apollo/subgraph's schema, each distinct document parsed and
  * validated once: the subgraphs should cost the gateways under test as little of the two cores as
  * they can. GET /stats counts the GraphQL requests served (how many a gateway sent); GET /readyz
@@ -8,10 +9,11 @@
 import { createServer } from 'node:http';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { type DocumentNode, execute, type GraphQLError, parse, validate } from 'graphql';
+import { QUIRKS } from './quirks.ts';
 import { BENCH_SUBGRAPHS, type BenchSubgraphName } from './schemas.ts';
 
-const [name, port] = process.argv.slice(2) as [BenchSubgraphName, string];
-const subgraph = BENCH_SUBGRAPHS[name];
+const [name, port] = process.argv.slice(2) as [BenchSubgraphName | 'quirks', string];
+const subgraph = name === 'quirks' ? QUIRKS : BENCH_SUBGRAPHS[name];
 if (!subgraph || !port) throw new Error(`usage: main.ts <${Object.keys(BENCH_SUBGRAPHS).join('|')}> <port>`);
 const schema = buildSubgraphSchema({ typeDefs: parse(subgraph.typeDefs), resolvers: subgraph.resolvers });
 

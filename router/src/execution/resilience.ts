@@ -185,16 +185,20 @@ export function createSubgraphGuard(
     }
   };
 
+  // Each call counts itself: the labelled series looked up once, not per call.
+  const succeeded = metrics.subgraphRequests.labels({ subgraph, outcome: 'ok' });
+  const failed = metrics.subgraphRequests.labels({ subgraph, outcome: 'unavailable' });
+  const duration = metrics.subgraphDuration.labels({ subgraph });
   const guarded = async (url: string, init: Parameters<Fetcher>[1], mutation: boolean) => {
     const started = performance.now();
     const policy = mutation ? mutations : queries;
     try {
       const response = await policy.execute(() => attempt(url, init));
-      metrics.subgraphRequests.inc({ subgraph, outcome: 'ok' });
+      succeeded.inc();
       return response;
     } catch (error) {
       const reason = reasonOf(error);
-      metrics.subgraphRequests.inc({ subgraph, outcome: 'unavailable' });
+      failed.inc();
       metrics.subgraphErrors.inc({ subgraph, reason });
       // While the circuit is open every request fails the same way: the state change was logged.
       if (reason === 'circuit_open') logger.debug({ subgraph, reason }, 'subgraph unavailable');
@@ -203,7 +207,7 @@ export function createSubgraphGuard(
         extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName: subgraph, reason },
       });
     } finally {
-      metrics.subgraphDuration.observe({ subgraph }, (performance.now() - started) / 1000);
+      duration.observe((performance.now() - started) / 1000);
     }
   };
 

@@ -30,6 +30,12 @@ export function createMetrics() {
       buckets: SECONDS,
       registers,
     }),
+    plansExecuted: new Counter({
+      name: 'router_plans_executed_total',
+      help: "Query plans run, by executor: the router's own (own) or @apollo/gateway's (gateway: mutations, introspection, @defer, or ROUTER_EXECUTOR=gateway).",
+      labelNames: ['executor'] as const,
+      registers,
+    }),
     subgraphRequests: new Counter({
       name: 'router_subgraph_requests_total',
       help: 'Requests to subgraphs (after retries), by subgraph and outcome (ok, unavailable).',
