@@ -35,10 +35,10 @@ beforeAll(async () => {
     store: sql,
     handlers: {
       ...consumers.handlers,
-      'orders.order.placed': async (event, tx) => {
+      'orders.order.placed': async (event, tx, context) => {
         mostInFlight = Math.max(mostInFlight, ++inFlight);
         try {
-          await reserve(event, tx);
+          await reserve(event, tx, context);
         } finally {
           inFlight--;
         }

@@ -38,7 +38,18 @@ function inboxInsert(event: { id: string; type: string }): string {
  */
 export interface EffectHandler<E, Tx, R> {
   outside: (event: E, signal: AbortSignal) => Promise<R>;
-  inside: (event: E, tx: Tx, result: R) => Promise<void>;
+  inside: (event: E, tx: Tx, result: R, context: HandlerContext) => Promise<void>;
+}
+
+/** What a handler may ask of its consumer besides its transaction. */
+export interface HandlerContext {
+  /**
+   * Withdraws a timer (an event this unit sent itself, waiting in its own queue as a delayed job
+   * whose id is the event's) once this transaction has committed: the step it guards is over, so
+   * it need not fire. Best effort, after the commit: a timer not withdrawn (a crash just then,
+   * Redis away, a timer not yet published) fires later, and must then change nothing.
+   */
+  withdrawTimerAfterCommit(eventId: string): void;
 }
 
 /** Builds an EffectHandler, keeping the type of the outside call's result between the two halves. */
@@ -46,7 +57,9 @@ export function withEffect<E, Tx, R>(handler: EffectHandler<E, Tx, R>): EffectHa
   return handler as EffectHandler<E, Tx, unknown>;
 }
 
-export type EventHandler<E, Tx> = ((event: E, tx: Tx) => Promise<void>) | EffectHandler<E, Tx, unknown>;
+export type EventHandler<E, Tx> =
+  | ((event: E, tx: Tx, context: HandlerContext) => Promise<void>)
+  | EffectHandler<E, Tx, unknown>;
 
 /** What a unit does with each event type it consumes, inside the transaction that records it. */
 export type EventHandlers<Tx> = { [T in EventType]?: EventHandler<EventOf<T>, Tx> };
@@ -139,6 +152,23 @@ export function startConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers {
       lagMs: lag(job),
     });
 
+  // The unit's own queue, for withdrawing its timers (opened on first use: most units set none).
+  let ownQueue: Queue | undefined;
+  async function withdrawTimers(eventIds: readonly string[]): Promise<void> {
+    if (!ownQueue) {
+      ownQueue = new Queue(queueName, { connection: options.connection, prefix });
+      ownQueue.on('error', (error) => log.warn({ err: error }, 'event consumer: Redis error'));
+    }
+    const queue = ownQueue;
+    await Promise.all(
+      eventIds.map((eventId) =>
+        queue
+          .remove(eventId)
+          .catch((error) => log.warn({ err: error, eventId }, 'timer not withdrawn; it fires unneeded')),
+      ),
+    );
+  }
+
   const stopping = new AbortController();
   /** Whether the inbox recorded the event: an effect handler's outside call is skipped then. */
   async function inboxHas(eventId: string): Promise<boolean> {
@@ -166,6 +196,8 @@ export function startConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers {
     }
 
     let applied: boolean;
+    const timersDone: string[] = [];
+    const context: HandlerContext = { withdrawTimerAfterCommit: (eventId) => timersDone.push(eventId) };
     try {
       let effect: unknown;
       if (typeof handler !== 'function') {
@@ -177,8 +209,8 @@ export function startConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers {
       }
       applied = await store.transaction(async (tx, recorded) => {
         if (recorded === 0) return false; // applied before: the inbox row and the effect committed together
-        if (typeof handler === 'function') await handler(event, tx);
-        else await handler.inside(event, tx, effect);
+        if (typeof handler === 'function') await handler(event, tx, context);
+        else await handler.inside(event, tx, effect, context);
         return true;
       }, inboxInsert(event));
     } catch (error) {
@@ -192,6 +224,7 @@ export function startConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers {
       log.warn({ jobId, type: event.type, attemptsMade, err: error }, 'event handler failed; will retry');
       throw error;
     }
+    if (applied && timersDone.length > 0) await withdrawTimers(timersDone);
     await options.faults?.afterCommit?.(event.id);
     report(job, applied ? 'applied' : 'duplicate');
   }
@@ -222,7 +255,7 @@ export function startConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers {
     async stop() {
       stopping.abort(new Error('the consumer is stopping'));
       await worker.close();
-      await deadLetters.close();
+      await Promise.all([deadLetters.close(), ownQueue?.close()]);
     },
   };
 }
