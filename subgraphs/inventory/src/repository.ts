@@ -105,9 +105,9 @@ export async function readStockLevels(tx: Tx, productIds: readonly string[]): Pr
  * Applies a planned reservation with optimistic concurrency: each row is written only if its
  * version is still the one the plan read (in product-id order, so two reservations never
  * deadlock). A row someone changed since (0 rows updated) undoes every row written so far
- * (a savepoint) and returns 'conflict': the caller reads again and re-plans. Otherwise the
- * reservation, `inventory.reservation.reserved` and one `inventory.stock.changed` per product
- * are written. A second writer of the same order's row fails on its primary key and rolls back.
+ * (a savepoint, set when there is more than one row) and returns 'conflict': the caller reads
+ * again and re-plans. Otherwise the reservation, `inventory.reservation.reserved` and one
+ * `inventory.stock.changed` per product are written. A second writer of the same order's row fails on its primary key and rolls back.
  */
 export async function applyReservation(
   tx: Tx,
@@ -115,7 +115,9 @@ export async function applyReservation(
   plan: readonly PlannedLine[],
   items: readonly ReservationLine[],
 ): Promise<'reserved' | 'conflict'> {
-  await tx.execute('SAVEPOINT apply_reservation');
+  // Only a second row's conflict has a write to undo: one line needs no savepoint (a round trip).
+  const undoable = plan.length > 1;
+  if (undoable) await tx.execute('SAVEPOINT apply_reservation');
   const after: Array<[string, StockLevels]> = [];
   for (const line of plan) {
     // A write of the level computed from the read, guarded by the read's version: without the
@@ -127,7 +129,7 @@ export async function applyReservation(
       [line.productId, line.read.version, line.reservedAfter],
     );
     if (!stock) {
-      await tx.execute('ROLLBACK TO SAVEPOINT apply_reservation');
+      if (undoable && after.length > 0) await tx.execute('ROLLBACK TO SAVEPOINT apply_reservation');
       return 'conflict';
     }
     after.push([line.productId, stock]);

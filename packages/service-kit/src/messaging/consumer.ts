@@ -31,8 +31,9 @@ function inboxInsert(event: { id: string; type: string }): string {
 /**
  * A handler whose work includes a call to the outside world (a payment provider, a mail server)
  * that must not run inside a database transaction. `outside` runs first, with no transaction, and
- * only for an event the inbox has not recorded; it must be safe to repeat (an idempotency key, a
- * Message-ID), since a crash before the commit runs it again. Then `inside` records its result in
+ * is skipped for a job that may have been applied and whose event the inbox has recorded; it must
+ * be safe to repeat (an idempotency key, a Message-ID, a state it checks first), since a crash
+ * before the commit runs it again, and a re-published event may reach it once more. Then `inside` records its result in
  * the transaction that records the event. `signal` aborts when the consumer stops (SIGTERM): a
  * long wait (an open circuit) gives the job back instead of holding the shutdown.
  */
@@ -201,7 +202,13 @@ export function startConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers {
     try {
       let effect: unknown;
       if (typeof handler !== 'function') {
-        if (await inboxHas(event.id)) {
+        // The relay's job at its first delivery has not been applied: it is the event's first
+        // job (its id is the event's), never run before, not stalled. Only a job that may have
+        // been (a retry, a stalled or re-published one, a dead letter's retry) is looked up. The
+        // rest, a re-publish after BullMQ forgot the completed job (24 h), is what `outside`
+        // must be safe to repeat for anyway.
+        const mayBeApplied = job.attemptsMade > 0 || job.stalledCounter > 0 || jobId !== event.id;
+        if (mayBeApplied && (await inboxHas(event.id))) {
           report(job, 'duplicate');
           return;
         }
