@@ -3,7 +3,7 @@
  * that announces it (`inventory.stock.changed` on every change of levels).
  */
 import { type CommerceEvent, stockChanged, stockRejected, stockReserved } from '@commerce/events';
-import { appendEvents, prismaSql, type Sql, writeWithEvents } from '@commerce/service-kit';
+import { appendEvents, prismaSql, type Sql, uuidLiteral, writeWithEvents } from '@commerce/service-kit';
 import type { Db } from './db.ts';
 import {
   combineLines,
@@ -80,16 +80,23 @@ export type StoredReservation = {
  * The order's reservation, locked until the transaction ends: two events of one order applied at
  * once (a cancel racing a confirm) take turns, the second seeing what the first did. Null when
  * inventory has none yet (no lock then: two writers of a first row meet at its primary key).
+ * `read`: the row as a handler read it already (reservationReading), null when there was none.
  */
-export async function findReservationForUpdate(tx: Tx, orderId: string): Promise<StoredReservation | null> {
-  const [row] = await tx.query<StoredReservation>(
-    `SELECT order_id AS "orderId", status::text AS status, lines, version
-     FROM reservations WHERE order_id = $1::uuid
-     FOR UPDATE`,
-    [orderId],
-  );
+export async function findReservationForUpdate(
+  tx: Tx,
+  orderId: string,
+  read?: StoredReservation | null,
+): Promise<StoredReservation | null> {
+  if (read !== undefined) return read; // read (and locked) with the transaction's BEGIN
+  const [row] = await tx.query<StoredReservation>(`${RESERVATION} WHERE order_id = $1::uuid FOR UPDATE`, [orderId]);
   return row ?? null;
 }
+
+const RESERVATION = `SELECT order_id AS "orderId", status::text AS status, lines, version FROM reservations`;
+
+/** findReservationForUpdate as a statement without parameters: a handler sends it with BEGIN. */
+export const reservationReading = (orderId: string) =>
+  `${RESERVATION} WHERE order_id = ${uuidLiteral(orderId)} FOR UPDATE`;
 
 /** The stock rows of these products as they are now (a product without a row is absent). */
 export async function readStockLevels(tx: Tx, productIds: readonly string[]): Promise<Map<string, StockLevels>> {

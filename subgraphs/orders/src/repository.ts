@@ -7,7 +7,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { CommerceEvent, EventOf } from '@commerce/events';
-import { outboxInsert, type Sql, writeWithEvents } from '@commerce/service-kit';
+import { outboxInsert, type Sql, uuidLiteral, writeWithEvents } from '@commerce/service-kit';
 import type { OrderWithItems } from './domain/order.ts';
 import type { PricedOrder, ProductCopy } from './domain/placement.ts';
 import type { Decision, TimelineNote } from './domain/saga.ts';
@@ -75,6 +75,9 @@ export function findOrderByKey(db: Sql, customerId: string, idempotencyKey: stri
 export function findOrder(db: Sql, id: string): Promise<OrderWithItems | null> {
   return oneOrder(db, 'o.id = $1::uuid', [id]);
 }
+
+/** findOrder as a statement without parameters: a saga step sends it with its transaction's BEGIN. */
+export const orderReading = (id: string) => `${ORDER_WITH_ITEMS} WHERE o.id = ${uuidLiteral(id)}`;
 
 export type NewOrder = {
   id: string;

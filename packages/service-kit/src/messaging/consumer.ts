@@ -58,9 +58,25 @@ export function withEffect<E, Tx, R>(handler: EffectHandler<E, Tx, R>): EffectHa
   return handler as EffectHandler<E, Tx, unknown>;
 }
 
+/**
+ * A handler that reads what it decides from in the round trip that opens its transaction (with
+ * BEGIN and the inbox row): `reads` is one statement without parameters (ids written in with
+ * uuidLiteral), run after the inbox row; `apply` gets its rows.
+ */
+export interface ReadingHandler<E, Tx, Row = Record<string, unknown>> {
+  reads: (event: E) => string;
+  apply: (event: E, tx: Tx, rows: Row[], context: HandlerContext) => Promise<void>;
+}
+
+/** Builds a ReadingHandler, keeping the type of the rows its read returns. */
+export function withReads<E, Tx, Row>(handler: ReadingHandler<E, Tx, Row>): ReadingHandler<E, Tx> {
+  return handler as unknown as ReadingHandler<E, Tx>;
+}
+
 export type EventHandler<E, Tx> =
   | ((event: E, tx: Tx, context: HandlerContext) => Promise<void>)
-  | EffectHandler<E, Tx, unknown>;
+  | EffectHandler<E, Tx, unknown>
+  | ReadingHandler<E, Tx>;
 
 /** What a unit does with each event type it consumes, inside the transaction that records it. */
 export type EventHandlers<Tx> = { [T in EventType]?: EventHandler<EventOf<T>, Tx> };
@@ -201,7 +217,7 @@ export function startConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers {
     const context: HandlerContext = { withdrawTimerAfterCommit: (eventId) => timersDone.push(eventId) };
     try {
       let effect: unknown;
-      if (typeof handler !== 'function') {
+      if (typeof handler !== 'function' && 'outside' in handler) {
         // The relay's job at its first delivery has not been applied: it is the event's first
         // job (its id is the event's), never run before, not stalled. Only a job that may have
         // been (a retry, a stalled or re-published one, a dead letter's retry) is looked up. The
@@ -214,12 +230,18 @@ export function startConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers {
         }
         effect = await handler.outside(event, stopping.signal);
       }
-      applied = await store.transaction(async (tx, recorded) => {
-        if (recorded === 0) return false; // applied before: the inbox row and the effect committed together
-        if (typeof handler === 'function') await handler(event, tx, context);
-        else await handler.inside(event, tx, effect, context);
-        return true;
-      }, inboxInsert(event));
+      const reads = typeof handler !== 'function' && 'reads' in handler ? handler.reads(event) : undefined;
+      applied = await store.transaction(
+        async (tx, recorded, rows) => {
+          if (recorded === 0) return false; // applied before: the inbox row and the effect committed together
+          if (typeof handler === 'function') await handler(event, tx, context);
+          else if ('outside' in handler) await handler.inside(event, tx, effect, context);
+          else await handler.apply(event, tx, rows, context);
+          return true;
+        },
+        inboxInsert(event),
+        reads,
+      );
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const attemptsMade = job.attemptsMade + 1;
