@@ -19,9 +19,14 @@ export interface Sql {
 export interface TransactionStore<Tx> extends Sql {
   /**
    * Runs `work` in a transaction. `opening`, a statement without parameters, is sent with BEGIN
-   * in one round trip; `work` gets the number of rows it wrote.
+   * in one round trip, and so is `read` (another, after it); `work` gets the number of rows
+   * `opening` wrote and the rows `read` returned.
    */
-  transaction<T>(work: (tx: Tx, opened: number) => Promise<T>, opening?: string): Promise<T>;
+  transaction<T>(
+    work: (tx: Tx, opened: number, read: Record<string, unknown>[]) => Promise<T>,
+    opening?: string,
+    read?: string,
+  ): Promise<T>;
 }
 
 /** A pool of `pg` connections: statements and transactions of the unit's own database. */
@@ -70,14 +75,20 @@ export function createSqlPool(
   pool.on('error', (error) => options.onError?.(error));
   return {
     ...sqlOf(pool),
-    async transaction<T>(work: (tx: Sql, opened: number) => Promise<T>, opening?: string): Promise<T> {
+    async transaction<T>(
+      work: (tx: Sql, opened: number, read: Record<string, unknown>[]) => Promise<T>,
+      opening?: string,
+      read?: string,
+    ): Promise<T> {
+      if (read && !opening) throw new Error('a read sent with BEGIN comes after an opening statement');
       const client = await pool.connect();
       let broken: Error | undefined;
       try {
-        const begun = await client.query(opening ? `BEGIN; ${opening}` : 'BEGIN');
-        const opened = opening ? ((begun as unknown as pg.QueryResult[])[1]?.rowCount ?? 0) : 0;
+        const begun = await client.query(['BEGIN', opening, read].filter(Boolean).join('; '));
+        const results = begun as unknown as pg.QueryResult[];
+        const opened = opening ? (results[1]?.rowCount ?? 0) : 0;
         const tx = sqlOf(client);
-        const result = await work(tx, opened);
+        const result = await work(tx, opened, read ? results[2]!.rows : []);
         await client.query('COMMIT');
         return result;
       } catch (error) {
@@ -91,6 +102,17 @@ export function createSqlPool(
     },
     close: () => pool.end(),
   };
+}
+
+/**
+ * A uuid written into SQL as a literal, for a statement that cannot take parameters (one sent
+ * with others in a message); anything but a uuid throws.
+ */
+export function uuidLiteral(value: string): string {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) {
+    throw new Error(`not a uuid: ${JSON.stringify(value)}`);
+  }
+  return `'${value}'::uuid`;
 }
 
 /** The part of a Prisma client (or its transaction client) that runs raw SQL. */
@@ -123,9 +145,10 @@ export type TransactionClientOf<Db> = Db extends {
 export function prismaStore<Db extends TransactionalDb>(db: Db): TransactionStore<TransactionClientOf<Db>> {
   return {
     ...prismaSql(db),
-    transaction: (work, opening) =>
-      db.$transaction(async (tx: TransactionClientOf<Db> & PrismaRawSql) =>
-        work(tx, opening ? await tx.$executeRawUnsafe(opening) : 0),
-      ),
+    transaction: (work, opening, read) =>
+      db.$transaction(async (tx: TransactionClientOf<Db> & PrismaRawSql) => {
+        const opened = opening ? await tx.$executeRawUnsafe(opening) : 0;
+        return work(tx, opened, read ? await tx.$queryRawUnsafe<Record<string, unknown>[]>(read) : []);
+      }),
   };
 }

@@ -1,6 +1,6 @@
-import type { EventHandlers, Logger } from '@commerce/service-kit';
+import { type EventHandlers, type Logger, withReads } from '@commerce/service-kit';
 import type { SagaAction } from './domain/reservation.ts';
-import { openStockRow, type Tx } from './repository.ts';
+import { openStockRow, reservationReading, type StoredReservation, type Tx } from './repository.ts';
 import { commitReservation } from './use-cases/commit-reservation.ts';
 import { releaseReservation } from './use-cases/release-reservation.ts';
 import { reserveStock } from './use-cases/reserve-stock.ts';
@@ -19,14 +19,25 @@ export function inventoryEventHandlers(logger: Logger): EventHandlers<Tx> {
   const note = (step: string, orderId: string, action: SagaAction | 'reserved' | 'rejected' | 'ignored') => {
     if (action === 'ignore' || action === 'ignored') log.info({ orderId, step }, 'saga event changes nothing');
   };
+  // Each saga step reads (and locks) the order's reservation with the transaction's BEGIN and
+  // the inbox row, in one round trip.
+  const step = <E extends { data: { orderId: string } }>(
+    name: string,
+    apply: (
+      tx: Tx,
+      data: E['data'],
+      read: StoredReservation | null,
+    ) => Promise<SagaAction | 'reserved' | 'rejected' | 'ignored'>,
+  ) =>
+    withReads<E, Tx, StoredReservation>({
+      reads: (event) => reservationReading(event.data.orderId),
+      apply: async (event, tx, [read]) => note(name, event.data.orderId, await apply(tx, event.data, read ?? null)),
+    });
   return {
     'catalog.product.created': (event, tx) => openStockRow(tx, event.data.productId),
-    'orders.order.placed': async (event, tx) => note('placed', event.data.orderId, await reserveStock(tx, event.data)),
-    'orders.order.cancelled': async (event, tx) =>
-      note('cancelled', event.data.orderId, await releaseReservation(tx, event.data)),
-    'orders.order.confirmed': async (event, tx) =>
-      note('confirmed', event.data.orderId, await commitReservation(tx, event.data)),
-    'orders.order.refunded': async (event, tx) =>
-      note('refunded', event.data.orderId, await returnStock(tx, event.data)),
+    'orders.order.placed': step('placed', reserveStock),
+    'orders.order.cancelled': step('cancelled', releaseReservation),
+    'orders.order.confirmed': step('confirmed', commitReservation),
+    'orders.order.refunded': step('refunded', returnStock),
   };
 }

@@ -3,7 +3,7 @@
  * that announces it (`inventory.stock.changed` on every change of levels).
  */
 import { type CommerceEvent, stockChanged, stockRejected, stockReserved } from '@commerce/events';
-import { appendEvents, prismaSql, type Sql, writeWithEvents } from '@commerce/service-kit';
+import { appendEvents, prismaSql, type Sql, uuidLiteral, writeWithEvents } from '@commerce/service-kit';
 import type { Db } from './db.ts';
 import {
   combineLines,
@@ -86,16 +86,23 @@ export type StoredReservation = {
  * The order's reservation, locked until the transaction ends: two events of one order applied at
  * once (a cancel racing a confirm) take turns, the second seeing what the first did. Null when
  * inventory has none yet (no lock then: two writers of a first row meet at its primary key).
+ * `read`: the row as a handler read it already (reservationReading), null when there was none.
  */
-export async function findReservationForUpdate(tx: Tx, orderId: string): Promise<StoredReservation | null> {
-  const [row] = await tx.query<StoredReservation>(
-    `SELECT order_id AS "orderId", status::text AS status, lines, version
-     FROM reservations WHERE order_id = $1::uuid
-     FOR UPDATE`,
-    [orderId],
-  );
+export async function findReservationForUpdate(
+  tx: Tx,
+  orderId: string,
+  read?: StoredReservation | null,
+): Promise<StoredReservation | null> {
+  if (read !== undefined) return read; // read (and locked) with the transaction's BEGIN
+  const [row] = await tx.query<StoredReservation>(`${RESERVATION} WHERE order_id = $1::uuid FOR UPDATE`, [orderId]);
   return row ?? null;
 }
+
+const RESERVATION = `SELECT order_id AS "orderId", status::text AS status, lines, version FROM reservations`;
+
+/** findReservationForUpdate as a statement without parameters: a handler sends it with BEGIN. */
+export const reservationReading = (orderId: string) =>
+  `${RESERVATION} WHERE order_id = ${uuidLiteral(orderId)} FOR UPDATE`;
 
 /** The stock rows of these products as they are now (a product without a row is absent). */
 export async function readStockLevels(tx: Tx, productIds: readonly string[]): Promise<Map<string, StockLevels>> {
@@ -111,9 +118,9 @@ export async function readStockLevels(tx: Tx, productIds: readonly string[]): Pr
  * Applies a planned reservation with optimistic concurrency: each row is written only if its
  * version is still the one the plan read (in product-id order, so two reservations never
  * deadlock). A row someone changed since (0 rows updated) undoes every row written so far
- * (a savepoint) and returns 'conflict': the caller reads again and re-plans. Otherwise the
- * reservation, `inventory.reservation.reserved` and one `inventory.stock.changed` per product
- * are written. A second writer of the same order's row fails on its primary key and rolls back.
+ * (a savepoint, set when there is more than one row) and returns 'conflict': the caller reads
+ * again and re-plans. Otherwise the reservation, `inventory.reservation.reserved` and one
+ * `inventory.stock.changed` per product are written. A second writer of the same order's row fails on its primary key and rolls back.
  */
 export async function applyReservation(
   tx: Tx,
@@ -121,7 +128,9 @@ export async function applyReservation(
   plan: readonly PlannedLine[],
   items: readonly ReservationLine[],
 ): Promise<'reserved' | 'conflict'> {
-  await tx.execute('SAVEPOINT apply_reservation');
+  // Only a second row's conflict has a write to undo: one line needs no savepoint (a round trip).
+  const undoable = plan.length > 1;
+  if (undoable) await tx.execute('SAVEPOINT apply_reservation');
   const after: Array<[string, StockLevels]> = [];
   for (const line of plan) {
     // A write of the level computed from the read, guarded by the read's version: without the
@@ -133,7 +142,7 @@ export async function applyReservation(
       [line.productId, line.read.version, line.reservedAfter],
     );
     if (!stock) {
-      await tx.execute('ROLLBACK TO SAVEPOINT apply_reservation');
+      if (undoable && after.length > 0) await tx.execute('ROLLBACK TO SAVEPOINT apply_reservation');
       return 'conflict';
     }
     after.push([line.productId, stock]);

@@ -29,19 +29,24 @@ beforeAll(async () => {
   sql = unit.sql;
   const consumers = unit.consumers!;
   const reserve = consumers.handlers['orders.order.placed'];
-  if (typeof reserve !== 'function') throw new Error('inventory reserves stock in the recording transaction');
+  if (!reserve || typeof reserve === 'function' || !('reads' in reserve)) {
+    throw new Error('inventory reserves stock in the recording transaction, from the reservation read with BEGIN');
+  }
   delivery = await startEventDelivery({
     unit: 'inventory',
     store: sql,
     handlers: {
       ...consumers.handlers,
-      'orders.order.placed': async (event, tx) => {
-        mostInFlight = Math.max(mostInFlight, ++inFlight);
-        try {
-          await reserve(event, tx);
-        } finally {
-          inFlight--;
-        }
+      'orders.order.placed': {
+        reads: reserve.reads,
+        apply: async (event, tx, rows, context) => {
+          mostInFlight = Math.max(mostInFlight, ++inFlight);
+          try {
+            await reserve.apply(event, tx, rows, context);
+          } finally {
+            inFlight--;
+          }
+        },
       },
     },
     redisUrl: env.REDIS_URL!,

@@ -9,7 +9,7 @@
 // tell (the SQL pool's sessions are in UTC and read `timestamp` columns as UTC, as Prisma does).
 import { randomUUID } from 'node:crypto';
 import { emailRequested, notificationAdded } from '@commerce/events';
-import { type Sql, writeWithEvents } from '@commerce/service-kit';
+import { type Sql, uuidLiteral, writeWithEvents } from '@commerce/service-kit';
 import type { Db } from './db.ts';
 import type { EmailContent, Message } from './domain/message.ts';
 import type { Email, Notification, Recipient } from './generated/prisma/client.ts';
@@ -114,10 +114,9 @@ export function findNotification(db: Db, id: string): Promise<Notification | nul
   return db.notification.findUnique({ where: { id } });
 }
 
-export async function findRecipient(db: Sql, userId: string): Promise<Recipient | null> {
-  const [row] = await db.query<Recipient>(`SELECT ${RECIPIENT} FROM recipients WHERE user_id = $1::uuid`, [userId]);
-  return row ?? null;
-}
+/** A recipient's row, as a statement without parameters: a handler sends it with its transaction's BEGIN. */
+export const recipientReading = (userId: string) =>
+  `SELECT ${RECIPIENT} FROM recipients WHERE user_id = ${uuidLiteral(userId)}`;
 
 export async function findEmail(db: Sql, id: string): Promise<Email | null> {
   const [row] = await db.query<Email>(`SELECT ${EMAIL} FROM emails WHERE id = $1::uuid`, [id]);

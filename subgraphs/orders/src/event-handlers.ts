@@ -1,5 +1,6 @@
-import type { EventHandlers } from '@commerce/service-kit';
-import { keepProductState, type Tx } from './repository.ts';
+import { type EventHandlers, withReads } from '@commerce/service-kit';
+import type { OrderWithItems } from './domain/order.ts';
+import { keepProductState, orderReading, type Tx } from './repository.ts';
 import {
   cancelUnpaidOrder,
   completeRefund,
@@ -8,8 +9,23 @@ import {
   rejectOrder,
   requestPayment,
   type SagaDeps,
+  type Step,
   timeOutStep,
 } from './use-cases/advance-order.ts';
+
+/**
+ * A move of the saga as a handler: the order it decides from is read with the transaction's BEGIN
+ * and the inbox row, in one round trip.
+ */
+function sagaStep<E extends { data: { orderId: string } }>(
+  deps: SagaDeps,
+  move: (deps: SagaDeps, step: Step, event: E) => Promise<void>,
+) {
+  return withReads<E, Tx, OrderWithItems>({
+    reads: (event) => orderReading(event.data.orderId),
+    apply: (event, tx, [order], context) => move(deps, { tx, context, read: order ?? null }, event),
+  });
+}
 
 /**
  * What orders does with the events it hears, each inside the transaction that records it: it
@@ -21,12 +37,12 @@ export function ordersEventHandlers(deps: SagaDeps): EventHandlers<Tx> {
     'catalog.product.created': (event, tx) => keepProductState(tx, event.data),
     'catalog.product.price-changed': (event, tx) => keepProductState(tx, event.data),
     'catalog.product.archived': (event, tx) => keepProductState(tx, event.data),
-    'inventory.reservation.reserved': (event, tx) => requestPayment(deps, tx, event),
-    'inventory.reservation.rejected': (event, tx) => rejectOrder(deps, tx, event),
-    'payments.payment.captured': (event, tx) => confirmOrder(deps, tx, event),
-    'payments.payment.failed': (event, tx) => cancelUnpaidOrder(deps, tx, event),
-    'orders.order.step-deadline': (event, tx) => timeOutStep(deps, tx, event),
-    'payments.payment.refunded': (event, tx) => completeRefund(deps, tx, event),
-    'payments.refund.failed': (event, tx) => recordRefundFailure(deps, tx, event),
+    'inventory.reservation.reserved': sagaStep(deps, requestPayment),
+    'inventory.reservation.rejected': sagaStep(deps, rejectOrder),
+    'payments.payment.captured': sagaStep(deps, confirmOrder),
+    'payments.payment.failed': sagaStep(deps, cancelUnpaidOrder),
+    'orders.order.step-deadline': sagaStep(deps, timeOutStep),
+    'payments.payment.refunded': sagaStep(deps, completeRefund),
+    'payments.refund.failed': sagaStep(deps, recordRefundFailure),
   };
 }

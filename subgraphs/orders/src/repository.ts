@@ -4,8 +4,10 @@
  * each step of the saga under the order's version (optimistic concurrency); and orders' own copy
  * of catalog's products.
  */
+
+import { randomUUID } from 'node:crypto';
 import type { CommerceEvent, EventOf } from '@commerce/events';
-import { type Sql, type SqlPool, writeWithEvents } from '@commerce/service-kit';
+import { outboxInsert, type Sql, uuidLiteral, writeWithEvents } from '@commerce/service-kit';
 import type { OrderWithItems } from './domain/order.ts';
 import type { PricedOrder, ProductCopy } from './domain/placement.ts';
 import type { Decision, TimelineNote } from './domain/saga.ts';
@@ -74,6 +76,9 @@ export function findOrder(db: Sql, id: string): Promise<OrderWithItems | null> {
   return oneOrder(db, 'o.id = $1::uuid', [id]);
 }
 
+/** findOrder as a statement without parameters: a saga step sends it with its transaction's BEGIN. */
+export const orderReading = (id: string) => `${ORDER_WITH_ITEMS} WHERE o.id = ${uuidLiteral(id)}`;
+
 export type NewOrder = {
   id: string;
   customerId: string;
@@ -86,44 +91,70 @@ export type NewOrder = {
 };
 
 /**
- * Stores a new PENDING order with its items, its PLACED entry and its events, in one transaction.
- * False when the customer already has an order with this key (a concurrent identical request won
- * the insert): nothing is written; the caller reads that order back. ON CONFLICT waits for the
- * other transaction, so the order it then reads is committed.
+ * Stores a new PENDING order with its items, its PLACED entry and its events, as one statement
+ * (atomic on its own: no transaction, one round trip), and returns it as stored. Null when the
+ * customer already has an order with this key (a concurrent identical request won the insert):
+ * nothing is written then; the caller reads that order back. ON CONFLICT waits for the other
+ * transaction, so the order it then reads is committed.
  */
-export async function storePlacedOrder(sql: SqlPool, order: NewOrder): Promise<boolean> {
-  return sql.transaction(async (tx) => {
-    const inserted = await tx.execute(
-      `INSERT INTO orders (id, customer_id, status, total_cents, currency, idempotency_key, request_hash, created_at, updated_at)
+export async function storePlacedOrder(sql: Sql, order: NewOrder): Promise<OrderWithItems | null> {
+  const lines = order.priced.items.map((line, position) => ({ id: randomUUID(), position, ...line }));
+  const values: unknown[] = [
+    order.id,
+    order.customerId,
+    order.priced.totalCents,
+    order.priced.currency,
+    order.idempotencyKey,
+    order.requestHash,
+    lines.map((line) => line.id),
+    lines.map((line) => line.productId),
+    lines.map((line) => line.quantity),
+    lines.map((line) => line.unitPriceCents),
+    order.placed.step,
+    order.placed.detail,
+  ];
+  const events = outboxInsert(order.events, { offset: values.length, onlyIf: 'EXISTS (SELECT 1 FROM placed)' });
+  const [stored] = await sql.query<{ createdAt: Date; updatedAt: Date }>(
+    `WITH placed AS (
+       INSERT INTO orders (id, customer_id, status, total_cents, currency, idempotency_key, request_hash, created_at, updated_at)
        VALUES ($1::uuid, $2::uuid, 'PENDING', $3, $4, $5, $6, now(), now())
-       ON CONFLICT (customer_id, idempotency_key) DO NOTHING`,
-      [
-        order.id,
-        order.customerId,
-        order.priced.totalCents,
-        order.priced.currency,
-        order.idempotencyKey,
-        order.requestHash,
-      ],
-    );
-    if (inserted === 0) return false;
-    const lines = order.priced.items;
-    const items = {
-      text: `INSERT INTO order_items (id, order_id, product_id, quantity, unit_price_cents, position)
-             SELECT gen_random_uuid(), $1::uuid, line.product_id, line.quantity, line.unit_price_cents, line.position - 1
-             FROM unnest($2::uuid[], $3::int[], $4::int[])
-               WITH ORDINALITY AS line(product_id, quantity, unit_price_cents, position)
-             RETURNING 1`,
-      values: [
-        order.id,
-        lines.map((line) => line.productId),
-        lines.map((line) => line.quantity),
-        lines.map((line) => line.unitPriceCents),
-      ],
-    };
-    await writeWithEvents(tx, [items, timelineEntry(order.id, order.placed)], order.events);
-    return true;
-  });
+       ON CONFLICT (customer_id, idempotency_key) DO NOTHING
+       RETURNING id, created_at, updated_at),
+     items AS (
+       INSERT INTO order_items (id, order_id, product_id, quantity, unit_price_cents, position)
+       SELECT line.id, placed.id, line.product_id, line.quantity, line.unit_price_cents, line.position - 1
+       FROM placed, unnest($7::uuid[], $8::uuid[], $9::int[], $10::int[])
+         WITH ORDINALITY AS line(id, product_id, quantity, unit_price_cents, position)),
+     timeline AS (
+       INSERT INTO order_timeline (id, order_id, step, detail, at)
+       SELECT gen_random_uuid(), placed.id, $11, $12, placed.created_at FROM placed),
+     events AS (${events.text})
+     SELECT created_at AS "createdAt", updated_at AS "updatedAt" FROM placed`,
+    [...values, ...events.values],
+  );
+  if (!stored) return null;
+  return {
+    id: order.id,
+    customerId: order.customerId,
+    status: 'PENDING',
+    totalCents: order.priced.totalCents,
+    currency: order.priced.currency,
+    version: 0,
+    createdAt: stored.createdAt,
+    updatedAt: stored.updatedAt,
+    idempotencyKey: order.idempotencyKey,
+    requestHash: order.requestHash,
+    refundPending: false,
+    refundReason: null,
+    items: lines.map((line) => ({
+      id: line.id,
+      orderId: order.id,
+      productId: line.productId,
+      quantity: line.quantity,
+      unitPriceCents: line.unitPriceCents,
+      position: line.position,
+    })),
+  };
 }
 
 /** An entry of the order's timeline, as a statement to run with the change it records. */

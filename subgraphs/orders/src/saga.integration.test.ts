@@ -9,7 +9,16 @@ import {
   stockRejected,
   stockReserved,
 } from '@commerce/events';
-import { createLogger, createSqlPool, type Sql, type SqlPool } from '@commerce/service-kit';
+import {
+  createLogger,
+  createSqlPool,
+  eventJobOptions,
+  eventQueueName,
+  redisConnection,
+  type Sql,
+  type SqlPool,
+} from '@commerce/service-kit';
+import { Queue } from 'bullmq';
 import type { GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createFixtureDatabase } from '../../../tests/messaging/support.ts';
@@ -189,6 +198,34 @@ describe('the saga, one answer at a time', () => {
     expect(await delivery.deliver(deadline(order.id, 'RESERVATION'))).toBe('completed');
     expect(await statusOf(order.id)).toBe('CONFIRMED');
     expect(await typesOf(order.id)).toEqual(before);
+  });
+
+  it('a step that ends withdraws its timer: the deadlines waiting in BullMQ are gone once the stock is reserved and the payment captured', async () => {
+    const queue = new Queue(eventQueueName('orders'), {
+      connection: redisConnection(env.REDIS_URL!),
+      prefix: delivery.prefix,
+    });
+    try {
+      // Each timer as the relay hands it to BullMQ: a delayed job whose id is the event's.
+      const schedule = async (orderId: string, step: 'RESERVATION' | 'PAYMENT') => {
+        const timer = (await outboxOf(orderId)).find(
+          (event) => event.type === 'orders.order.step-deadline' && (event.data as { step: string }).step === step,
+        )!;
+        await queue.add(timer.type, timer, { ...eventJobOptions(timer.id), delay: 60_000 });
+        expect(await queue.getJobState(timer.id)).toBe('delayed');
+        return timer.id;
+      };
+      const order = await place();
+      const reservation = await schedule(order.id, 'RESERVATION');
+      await delivery.deliver(reserved(order.id));
+      expect(await queue.getJob(reservation)).toBeUndefined();
+      const payment = await schedule(order.id, 'PAYMENT');
+      await delivery.deliver(captured(order.id));
+      expect(await queue.getJob(payment)).toBeUndefined();
+      expect(await statusOf(order.id)).toBe('CONFIRMED');
+    } finally {
+      await queue.close();
+    }
   });
 
   it('payment failed: CANCELLED (PAYMENT_DECLINED) and orders.order.cancelled with the lines, for inventory to release', async () => {

@@ -31,14 +31,26 @@ function inboxInsert(event: { id: string; type: string }): string {
 /**
  * A handler whose work includes a call to the outside world (a payment provider, a mail server)
  * that must not run inside a database transaction. `outside` runs first, with no transaction, and
- * only for an event the inbox has not recorded; it must be safe to repeat (an idempotency key, a
- * Message-ID), since a crash before the commit runs it again. Then `inside` records its result in
+ * is skipped for a job that may have been applied and whose event the inbox has recorded; it must
+ * be safe to repeat (an idempotency key, a Message-ID, a state it checks first), since a crash
+ * before the commit runs it again, and a re-published event may reach it once more. Then `inside` records its result in
  * the transaction that records the event. `signal` aborts when the consumer stops (SIGTERM): a
  * long wait (an open circuit) gives the job back instead of holding the shutdown.
  */
 export interface EffectHandler<E, Tx, R> {
   outside: (event: E, signal: AbortSignal) => Promise<R>;
-  inside: (event: E, tx: Tx, result: R) => Promise<void>;
+  inside: (event: E, tx: Tx, result: R, context: HandlerContext) => Promise<void>;
+}
+
+/** What a handler may ask of its consumer besides its transaction. */
+export interface HandlerContext {
+  /**
+   * Withdraws a timer (an event this unit sent itself, waiting in its own queue as a delayed job
+   * whose id is the event's) once this transaction has committed: the step it guards is over, so
+   * it need not fire. Best effort, after the commit: a timer not withdrawn (a crash just then,
+   * Redis away, a timer not yet published) fires later, and must then change nothing.
+   */
+  withdrawTimerAfterCommit(eventId: string): void;
 }
 
 /** Builds an EffectHandler, keeping the type of the outside call's result between the two halves. */
@@ -46,7 +58,25 @@ export function withEffect<E, Tx, R>(handler: EffectHandler<E, Tx, R>): EffectHa
   return handler as EffectHandler<E, Tx, unknown>;
 }
 
-export type EventHandler<E, Tx> = ((event: E, tx: Tx) => Promise<void>) | EffectHandler<E, Tx, unknown>;
+/**
+ * A handler that reads what it decides from in the round trip that opens its transaction (with
+ * BEGIN and the inbox row): `reads` is one statement without parameters (ids written in with
+ * uuidLiteral), run after the inbox row; `apply` gets its rows.
+ */
+export interface ReadingHandler<E, Tx, Row = Record<string, unknown>> {
+  reads: (event: E) => string;
+  apply: (event: E, tx: Tx, rows: Row[], context: HandlerContext) => Promise<void>;
+}
+
+/** Builds a ReadingHandler, keeping the type of the rows its read returns. */
+export function withReads<E, Tx, Row>(handler: ReadingHandler<E, Tx, Row>): ReadingHandler<E, Tx> {
+  return handler as unknown as ReadingHandler<E, Tx>;
+}
+
+export type EventHandler<E, Tx> =
+  | ((event: E, tx: Tx, context: HandlerContext) => Promise<void>)
+  | EffectHandler<E, Tx, unknown>
+  | ReadingHandler<E, Tx>;
 
 /** What a unit does with each event type it consumes, inside the transaction that records it. */
 export type EventHandlers<Tx> = { [T in EventType]?: EventHandler<EventOf<T>, Tx> };
@@ -139,6 +169,23 @@ export function startConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers {
       lagMs: lag(job),
     });
 
+  // The unit's own queue, for withdrawing its timers (opened on first use: most units set none).
+  let ownQueue: Queue | undefined;
+  async function withdrawTimers(eventIds: readonly string[]): Promise<void> {
+    if (!ownQueue) {
+      ownQueue = new Queue(queueName, { connection: options.connection, prefix });
+      ownQueue.on('error', (error) => log.warn({ err: error }, 'event consumer: Redis error'));
+    }
+    const queue = ownQueue;
+    await Promise.all(
+      eventIds.map((eventId) =>
+        queue
+          .remove(eventId)
+          .catch((error) => log.warn({ err: error, eventId }, 'timer not withdrawn; it fires unneeded')),
+      ),
+    );
+  }
+
   const stopping = new AbortController();
   /** Whether the inbox recorded the event: an effect handler's outside call is skipped then. */
   async function inboxHas(eventId: string): Promise<boolean> {
@@ -166,21 +213,35 @@ export function startConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers {
     }
 
     let applied: boolean;
+    const timersDone: string[] = [];
+    const context: HandlerContext = { withdrawTimerAfterCommit: (eventId) => timersDone.push(eventId) };
     try {
       let effect: unknown;
-      if (typeof handler !== 'function') {
-        if (await inboxHas(event.id)) {
+      if (typeof handler !== 'function' && 'outside' in handler) {
+        // The relay's job at its first delivery has not been applied: it is the event's first
+        // job (its id is the event's), never run before, not stalled. Only a job that may have
+        // been (a retry, a stalled or re-published one, a dead letter's retry) is looked up. The
+        // rest, a re-publish after BullMQ forgot the completed job (24 h), is what `outside`
+        // must be safe to repeat for anyway.
+        const mayBeApplied = job.attemptsMade > 0 || job.stalledCounter > 0 || jobId !== event.id;
+        if (mayBeApplied && (await inboxHas(event.id))) {
           report(job, 'duplicate');
           return;
         }
         effect = await handler.outside(event, stopping.signal);
       }
-      applied = await store.transaction(async (tx, recorded) => {
-        if (recorded === 0) return false; // applied before: the inbox row and the effect committed together
-        if (typeof handler === 'function') await handler(event, tx);
-        else await handler.inside(event, tx, effect);
-        return true;
-      }, inboxInsert(event));
+      const reads = typeof handler !== 'function' && 'reads' in handler ? handler.reads(event) : undefined;
+      applied = await store.transaction(
+        async (tx, recorded, rows) => {
+          if (recorded === 0) return false; // applied before: the inbox row and the effect committed together
+          if (typeof handler === 'function') await handler(event, tx, context);
+          else if ('outside' in handler) await handler.inside(event, tx, effect, context);
+          else await handler.apply(event, tx, rows, context);
+          return true;
+        },
+        inboxInsert(event),
+        reads,
+      );
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const attemptsMade = job.attemptsMade + 1;
@@ -192,6 +253,7 @@ export function startConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers {
       log.warn({ jobId, type: event.type, attemptsMade, err: error }, 'event handler failed; will retry');
       throw error;
     }
+    if (applied && timersDone.length > 0) await withdrawTimers(timersDone);
     await options.faults?.afterCommit?.(event.id);
     report(job, applied ? 'applied' : 'duplicate');
   }
@@ -222,7 +284,7 @@ export function startConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers {
     async stop() {
       stopping.abort(new Error('the consumer is stopping'));
       await worker.close();
-      await deadLetters.close();
+      await Promise.all([deadLetters.close(), ownQueue?.close()]);
     },
   };
 }

@@ -4,18 +4,30 @@ import type { Sql } from '../sql.ts';
 /** A parameterised statement ($1, $2, … of its own values). */
 export type Statement = { text: string; values: readonly unknown[] };
 
-/** The outbox rows of these events as one INSERT; an invalid event throws. */
-function outboxInsert(events: readonly CommerceEvent[]): Statement {
+/**
+ * The outbox rows of these events as one INSERT; an invalid event throws. Its parameters start
+ * after `offset` (for a statement that has values of its own); `onlyIf`, an SQL condition, makes
+ * the rows conditional (e.g. on a data-modifying CTE of the same statement having written a row).
+ */
+export function outboxInsert(
+  events: readonly CommerceEvent[],
+  options: { offset?: number; onlyIf?: string } = {},
+): Statement {
+  const offset = options.offset ?? 0;
   const rows: string[] = [];
   const values: unknown[] = [];
   for (const event of events) {
     const parsed = parseEvent(event);
     if (!parsed.ok) throw new Error(`Refusing to write an invalid event to the outbox: ${parsed.reason}`);
-    const n = values.length;
+    const n = offset + values.length;
     rows.push(`($${n + 1}::uuid, $${n + 2}, $${n + 3}, $${n + 4}::jsonb)`);
     values.push(parsed.event.id, parsed.event.aggregateId, parsed.event.type, JSON.stringify(parsed.event));
   }
-  return { text: `INSERT INTO outbox_events (id, aggregate_id, type, envelope) VALUES ${rows.join(', ')}`, values };
+  const columns = 'INSERT INTO outbox_events (id, aggregate_id, type, envelope)';
+  const text = options.onlyIf
+    ? `${columns} SELECT * FROM (VALUES ${rows.join(', ')}) AS event(id, aggregate_id, type, envelope) WHERE ${options.onlyIf}`
+    : `${columns} VALUES ${rows.join(', ')}`;
+  return { text, values };
 }
 
 /**

@@ -32,6 +32,18 @@ export interface RelayOptions {
   logger: Logger;
   /** The safety net when a notification is missed (default 1,000 ms). */
   pollIntervalMs?: number;
+  /**
+   * How long a notification waits for others before a batch is claimed (default 5 ms): rows
+   * committed meanwhile go out in the same batch, one claim and one mark for all of them (each
+   * batch is two Postgres round trips and a Redis one, whatever its size).
+   */
+  gatherMs?: number;
+  /**
+   * A batch's rows are marked published with the next batch's read (one round trip a batch);
+   * with no next batch within this time (default 200 ms), alone. A crash before the mark
+   * publishes them again, which changes nothing (see startRelay).
+   */
+  markAfterMs?: number;
   batchSize?: number;
   /** Published rows older than this are deleted (default 7 days). */
   retentionHours?: number;
@@ -41,7 +53,7 @@ export interface RelayOptions {
    * router's subscriptions: after the queues, before the rows are marked, once per event.
    */
   live?: LivePublisher;
-  /** Metrics hook, called after each committed batch. */
+  /** Metrics hook, called after each batch BullMQ accepted. */
   onPublished?: (events: readonly PublishedEvent[]) => void;
   /**
    * Fault injection for tests only: runs after a batch was added to the queues and before it is
@@ -82,10 +94,10 @@ function delayOf(row: OutboxRow): number {
 }
 
 /**
- * Publishes a unit's committed outbox rows to the queues of the units that consume them. Each
- * batch runs in one Postgres transaction holding a transaction-scoped advisory lock for the unit,
- * so two relays of one unit never work at once (and rows go out in `position` order); the rows are
- * marked published in that transaction after BullMQ accepted them. A crash in between publishes
+ * Publishes a unit's committed outbox rows to the queues of the units that consume them. Batches
+ * are read through one connection holding a session advisory lock for the unit, so two relays of
+ * one unit never work at once (and rows go out in `position` order); a batch's rows are marked
+ * published after BullMQ accepted them, with the next batch's read. A crash in between publishes
  * them again on restart, and BullMQ drops the copy since the job id is the event id (while the
  * completed job is kept, 24 h); past that, consumers' inboxes make the copy change nothing.
  */
@@ -95,12 +107,15 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const prefix = options.queuePrefix ?? defaultQueuePrefix;
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const batchSize = options.batchSize ?? 200;
+  const gatherMs = options.gatherMs ?? 5;
+  const markAfterMs = options.markAfterMs ?? 200;
+  let marking: NodeJS.Timeout | undefined;
   const retentionHours = options.retentionHours ?? 7 * 24;
   const channel = `outbox_${unit}`;
   const log = logger.child({ component: 'outbox-relay', unit });
 
-  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 2, keepAlive: true });
-  // An idle client losing its server (a Postgres restart) is reported here; the next batch reconnects.
+  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 1, keepAlive: true });
+  // Pruning's connection. An idle client losing its server (a Postgres restart) is reported here.
   pool.on('error', (error) => log.warn({ err: error }, 'outbox relay: database connection lost'));
 
   const queues = new Map<UnitName, Queue>();
@@ -119,42 +134,51 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   let wokenWhileDraining = false;
   let failing = false;
 
-  // Both statement groups are sent as one message each (no parameters: the unit's name is one of
-  // unitNames, the ids come from the table as uuids), so a batch costs two round trips, not five.
-  // In READ COMMITTED each statement takes its own snapshot, so the SELECT sees what was
-  // published up to the moment the lock was taken.
+  // The rows go out through one connection holding a session advisory lock for the unit, so two
+  // relays of one unit never work at once (and rows go out in `position` order). A batch is one
+  // round trip: the previous batch's rows are marked published and the next ones read, in one
+  // message (no parameters: the ids come from the table as uuids), one implicit transaction.
   if (!unitNames.includes(unit)) throw new Error(`outbox relay: unknown unit ${unit}`);
-  const claim = `BEGIN;
-    SELECT pg_try_advisory_xact_lock(hashtext('outbox-relay'), hashtext('${unit}')) AS locked;
-    SELECT id, type, envelope, created_at FROM outbox_events WHERE published_at IS NULL ORDER BY position LIMIT ${Number(batchSize)}`;
+  const lock = `SELECT pg_try_advisory_lock(hashtext('outbox-relay'), hashtext('${unit}')) AS locked`;
+  const claim = `SELECT id, type, envelope, created_at FROM outbox_events WHERE published_at IS NULL ORDER BY position LIMIT ${Number(batchSize)}`;
   const markPublished = (ids: readonly string[]) => {
     if (!ids.every((id) => UUID.test(id))) throw new Error('outbox relay: an outbox row id is not a uuid');
-    return `UPDATE outbox_events SET published_at = clock_timestamp() WHERE id = ANY('{${ids.join(',')}}'::uuid[]); COMMIT`;
+    return `UPDATE outbox_events SET published_at = clock_timestamp() WHERE id = ANY('{${ids.join(',')}}'::uuid[])`;
   };
+  // One connection, kept (an idle one closing would give the lock up): the lock is the session's.
+  const lockPool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    max: 1,
+    keepAlive: true,
+    idleTimeoutMillis: 0,
+  });
+  lockPool.on('error', (error) => log.warn({ err: error }, 'outbox relay: database connection lost'));
+  const lockHolders = new WeakSet<pg.PoolClient>();
+  /** Rows added to the queues and not yet marked: marked with the next batch's read. */
+  let unmarked: string[] = [];
 
   async function publishBatch(): Promise<number> {
-    const client = await pool.connect();
+    const client = await lockPool.connect();
     let broken: Error | undefined;
     try {
-      const [, lock, batch] = (await client.query(claim)) as unknown as pg.QueryResult[];
-      if (!lock?.rows[0]?.locked) {
-        await client.query('ROLLBACK');
-        return 0; // another relay of this unit is at work; it will see our rows too
+      if (!lockHolders.has(client)) {
+        const { rows } = await client.query(lock);
+        if (!rows[0]?.locked) return 0; // another relay of this unit is at work; it will see our rows too
+        lockHolders.add(client);
       }
-      const rows = batch!.rows as OutboxRow[];
-      if (rows.length === 0) {
-        await client.query('COMMIT');
-        return 0;
-      }
+      const marking = unmarked;
+      if (marking.length > 0) await options.faults?.beforeMark?.(marking);
+      const result = await client.query(marking.length > 0 ? `${markPublished(marking)}; ${claim}` : claim);
+      unmarked = [];
+      const batch = Array.isArray(result) ? (result as pg.QueryResult[])[1]! : result;
+      const rows = batch.rows as OutboxRow[];
+      if (rows.length === 0) return 0;
       const published = await publish(rows);
-      const ids = rows.map((row) => row.id);
-      await options.faults?.beforeMark?.(ids);
-      await client.query(markPublished(ids));
+      unmarked = rows.map((row) => row.id);
       options.onPublished?.(published);
       return rows.length;
     } catch (error) {
-      broken = error as Error;
-      await client.query('ROLLBACK').catch(() => {});
+      broken = error as Error; // a connection in doubt is dropped, and its lock with it
       throw error;
     } finally {
       client.release(broken);
@@ -190,6 +214,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   }
 
   async function drain() {
+    clearTimeout(marking);
     try {
       while (!stopped && (await publishBatch()) === batchSize) {}
       if (failing) log.info('outbox relay: publishing again');
@@ -199,14 +224,26 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       if (!failing) log.warn({ err: error }, 'outbox relay: batch failed; retrying');
       failing = true;
     }
+    // The last batch is marked with the next one, or alone if none comes soon.
+    if (unmarked.length > 0 && !stopped) marking = setTimeout(wake, markAfterMs);
   }
 
+  let gathering: NodeJS.Timeout | undefined;
   function wake() {
     if (stopped) return;
     if (draining) {
       wokenWhileDraining = true;
       return;
     }
+    if (gathering) return;
+    gathering = setTimeout(() => {
+      gathering = undefined;
+      startDrain();
+    }, gatherMs);
+  }
+
+  function startDrain() {
+    if (stopped || draining) return;
     draining = drain().finally(() => {
       draining = undefined;
       if (wokenWhileDraining) {
@@ -265,14 +302,21 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     wake,
     async stop() {
       stopped = true;
+      clearTimeout(gathering);
+      clearTimeout(marking);
       clearInterval(poll);
       clearInterval(prune);
       while (draining) await draining;
       listenerClosed?.();
       await listener?.end().catch(() => {});
       await listening;
+      if (unmarked.length > 0) {
+        await lockPool
+          .query(markPublished(unmarked))
+          .catch((error) => log.warn({ err: error }, 'outbox relay: last batch not marked; published again next time'));
+      }
       await Promise.all([...queues.values()].map((queue) => queue.close()));
-      await pool.end();
+      await Promise.all([pool.end(), lockPool.end()]);
     },
   };
 }

@@ -5,6 +5,7 @@ import {
   findReservationForUpdate,
   readStockLevels,
   recordRejection,
+  type StoredReservation,
   type Tx,
 } from '../repository.ts';
 
@@ -31,8 +32,9 @@ export class StockContention extends Error {
 export async function reserveStock(
   tx: Tx,
   order: EventOf<'orders.order.placed'>['data'],
+  read?: StoredReservation | null,
 ): Promise<'reserved' | 'rejected' | 'ignored'> {
-  const existing = await findReservationForUpdate(tx, order.orderId);
+  const existing = await findReservationForUpdate(tx, order.orderId, read);
   if (actionFor('placed', existing?.status ?? null) !== 'reserve') return 'ignored';
 
   const lines = combineLines(order.items);

@@ -30,8 +30,15 @@ export function orderReference(orderId: string): string {
 
 /** An amount in cents of an ISO currency, as a receipt writes it: €24.00, $5.50, CHF 10.00. */
 export function formatMoney(cents: number, currency: string): string {
-  return new Intl.NumberFormat('en-IE', { style: 'currency', currency }).format(cents / 100);
+  let format = moneyFormats.get(currency);
+  if (!format) {
+    format = new Intl.NumberFormat('en-IE', { style: 'currency', currency });
+    moneyFormats.set(currency, format);
+  }
+  return format.format(cents / 100);
 }
+/** One formatter per currency: building one costs far more than formatting with it. */
+const moneyFormats = new Map<string, Intl.NumberFormat>();
 
 const itemCount = (items: ReadonlyArray<{ quantity: number }>) => {
   const count = items.reduce((sum, item) => sum + item.quantity, 0);

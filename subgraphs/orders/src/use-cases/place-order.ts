@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { orderPlaced, orderStepDeadline } from '@commerce/events';
-import { clientError, isUuid, type SqlPool } from '@commerce/service-kit';
+import { orderPlaced } from '@commerce/events';
+import { clientError, isUuid, type Sql } from '@commerce/service-kit';
 import type { SagaTimeouts } from '../config.ts';
 import type { OrderWithItems } from '../domain/order.ts';
 import {
@@ -8,9 +8,11 @@ import {
   normalisedRequest,
   PlacementRefused,
   type PlaceOrderRequest,
+  type PricedOrder,
   priceOrder,
 } from '../domain/placement.ts';
 import { findOrderByKey, productCopies, storePlacedOrder } from '../repository.ts';
+import { stepDeadline } from './step-deadlines.ts';
 
 const hashOf = (request: PlaceOrderRequest) => createHash('sha256').update(normalisedRequest(request)).digest('hex');
 
@@ -32,7 +34,7 @@ function sameRequest(order: OrderWithItems, requestHash: string): OrderWithItems
  * The same key from the same customer returns the same order, also for requests arriving together.
  */
 export async function placeOrder(
-  sql: SqlPool,
+  sql: Sql,
   timeouts: SagaTimeouts,
   customerId: string,
   given: PlaceOrderRequest,
@@ -46,19 +48,24 @@ export async function placeOrder(
   try {
     checkOrderRequest(request);
     const requestHash = hashOf(request);
-    // A retry returns its order even if a product went off sale since.
-    const earlier = await findOrderByKey(sql, customerId, key);
-    if (earlier) return sameRequest(earlier, requestHash);
-
-    const malformed = request.items.find((line) => !isUuid(line.productId));
-    if (malformed) throw new PlacementRefused('BAD_USER_INPUT', `${malformed.productId} is not a product id.`);
-    const priced = priceOrder(
-      request.items,
-      await productCopies(
-        sql,
-        request.items.map((line) => line.productId),
-      ),
-    );
+    let priced: PricedOrder;
+    try {
+      const malformed = request.items.find((line) => !isUuid(line.productId));
+      if (malformed) throw new PlacementRefused('BAD_USER_INPUT', `${malformed.productId} is not a product id.`);
+      priced = priceOrder(
+        request.items,
+        await productCopies(
+          sql,
+          request.items.map((line) => line.productId),
+        ),
+      );
+    } catch (error) {
+      // A retry returns its order even if a product went off sale since. Looked up only here and
+      // after a lost insert: a first request, the usual case, costs two statements in all.
+      const earlier = error instanceof PlacementRefused && (await findOrderByKey(sql, customerId, key));
+      if (earlier) return sameRequest(earlier, requestHash);
+      throw error;
+    }
 
     const orderId = randomUUID();
     const items = priced.items;
@@ -71,16 +78,14 @@ export async function placeOrder(
       placed: { step: 'PLACED', detail: 'Order placed; reserving stock.' },
       events: [
         orderPlaced.create({ orderId, customerId, items, totalCents: priced.totalCents, currency: priced.currency }),
-        orderStepDeadline.create({
-          orderId,
-          step: 'RESERVATION',
-          dueAt: new Date(Date.now() + timeouts.reservationTimeoutMs).toISOString(),
-        }),
+        stepDeadline(orderId, 'RESERVATION', timeouts.reservationTimeoutMs),
       ],
     });
+    if (stored) return stored;
+    // This key's order is there already (a retry, or an identical request that won the insert).
     const order = await findOrderByKey(sql, customerId, key);
-    if (!order) throw new Error(`order with key ${key} of ${customerId} vanished after it was stored`);
-    return stored ? order : sameRequest(order, requestHash);
+    if (!order) throw new Error(`order with key ${key} of ${customerId} vanished after its insert conflicted`);
+    return sameRequest(order, requestHash);
   } catch (error) {
     if (error instanceof PlacementRefused) throw clientError(error.code, error.message);
     throw error;

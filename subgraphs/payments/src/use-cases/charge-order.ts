@@ -52,6 +52,7 @@ export function chargeOrder({ sql, provider }: { sql: Sql; provider: ProviderCli
           if (!(error instanceof ChargeWithdrawn)) throw error;
         }
       }
+      const fresh = answer !== undefined;
       if (!answer) {
         // Voided. Before any request went out: nothing to do. After: their answers were lost, so
         // ask the provider what they did; asking again with the charge's key would charge now,
@@ -62,6 +63,10 @@ export function chargeOrder({ sql, provider }: { sql: Sql; provider: ProviderCli
         answer = { kind: 'captured', providerReference: captured };
       }
       if (answer.kind !== 'captured') return answer;
+      // A charge sent for a PENDING payment is recorded as it came: a cancel that voided the
+      // payment meanwhile is seen under the row's lock inside, and the job runs again (rerun),
+      // which refunds. Saves a read on every order for a race that is rare.
+      if (fresh) return answer;
       // Cancelled while the charge was out: give the money back now, not after a rerun.
       if ((await findPayment(sql, payment.orderId))?.status !== 'VOIDED') return answer;
       const refund = await refundInFull(provider, payment, answer.providerReference, signal);
