@@ -1,4 +1,4 @@
-import { createLogger, createRedis, loaderByKey, type UnitDefinition } from '@commerce/service-kit';
+import { createLogger, createRedis, createSqlPool, loaderByKey, type UnitDefinition } from '@commerce/service-kit';
 import DataLoader from 'dataloader';
 import type { CatalogConfig } from './config.ts';
 import type { Context } from './context.ts';
@@ -30,7 +30,12 @@ export function catalogUnit(
     db,
     logger,
     storefront,
-    consumers: { handlers: catalogEventHandlers(storefront) },
+    // Its consumers' transactions: inventory's stock events come with every reservation.
+    sql: createSqlPool(config.databaseUrl, {
+      max: 4,
+      onError: (error) => logger.warn({ err: error }, 'catalog: database connection lost'),
+    }),
+    consumers: { handlers: catalogEventHandlers(storefront, db) },
     onClose: async () => storefront.close(),
     createContext: (scope) => ({
       ...scope,

@@ -4,7 +4,7 @@
  * and its event commit together or not at all (no dual writes).
  */
 import { productArchived, productCreated, productPriceChanged } from '@commerce/events';
-import { appendEvents, prismaSql, type TransactionClientOf } from '@commerce/service-kit';
+import { appendEvents, prismaSql, type Sql } from '@commerce/service-kit';
 import type { Db } from './db.ts';
 import { Prisma, type Product } from './generated/prisma/client.ts';
 import type { AvailabilityRow, RebuildSource } from './read-model/storefront.ts';
@@ -143,11 +143,12 @@ export async function replayProducts(db: Db, pageSize = 500): Promise<number> {
 // ---------------------------------------------------------------------------------------------
 
 /** The transaction a consumed event is applied in (the consumer's Prisma transaction). */
-export type Tx = TransactionClientOf<Db>;
+/** Where catalog's event handlers run: a transaction of its `pg` pool (the unit's `sql`). */
+export type Tx = Sql;
 
 /** A product with its category, as the storefront shows it; null when no product has the id. */
-export function findProductWithCategory(tx: Tx | Db, id: string) {
-  return tx.product.findUnique({ where: { id }, include: { category: true } });
+export function findProductWithCategory(db: Db, id: string) {
+  return db.product.findUnique({ where: { id }, include: { category: true } });
 }
 
 /**
@@ -156,12 +157,14 @@ export function findProductWithCategory(tx: Tx | Db, id: string) {
  * Returns whether it was kept.
  */
 export async function keepAvailability(tx: Tx, row: AvailabilityRow): Promise<boolean> {
-  const kept = await tx.$executeRaw`
-    INSERT INTO product_availability (product_id, available, version, updated_at)
-    VALUES (${row.productId}::uuid, ${row.available}, ${row.version}, now())
-    ON CONFLICT (product_id) DO UPDATE SET
-      available = EXCLUDED.available, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
-    WHERE product_availability.version < EXCLUDED.version`;
+  const kept = await tx.execute(
+    `INSERT INTO product_availability (product_id, available, version, updated_at)
+     VALUES ($1::uuid, $2, $3, now())
+     ON CONFLICT (product_id) DO UPDATE SET
+       available = EXCLUDED.available, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
+     WHERE product_availability.version < EXCLUDED.version`,
+    [row.productId, row.available, row.version],
+  );
   return kept > 0;
 }
 

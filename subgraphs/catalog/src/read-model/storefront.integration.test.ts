@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { productArchived, productCreated, productPriceChanged, stockChanged } from '@commerce/events';
-import { inProcessApi, prismaStore, type RunningUnit, runUnit } from '@commerce/service-kit';
+import { createSqlPool, inProcessApi, type RunningUnit, runUnit, type SqlPool } from '@commerce/service-kit';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { PRODUCTS } from '../../../../prisma/seed/fixtures.ts';
 import { freePort } from '../../../../tests/messaging/support.ts';
@@ -23,6 +23,7 @@ let db: Db;
 let storefront: StorefrontReadModel;
 let fromModel: RunningUnit;
 let fromPostgres: RunningUnit;
+let pool: SqlPool;
 let delivery: Awaited<ReturnType<typeof startEventDelivery<Tx>>>;
 let anonymous: Record<string, string>;
 let staff: Record<string, string>;
@@ -37,10 +38,11 @@ beforeAll(async () => {
     catalogUnit(readConfig({ ...settings, STOREFRONT_READ_MODEL: 'off' }), db),
     inProcessApi,
   );
+  pool = createSqlPool(env.CATALOG_DATABASE_URL!);
   delivery = await startEventDelivery({
     unit: 'catalog',
-    store: prismaStore(db),
-    handlers: catalogEventHandlers(storefront),
+    store: pool,
+    handlers: catalogEventHandlers(storefront, db),
     redisUrl: env.REDIS_URL!,
   });
   expect(await storefront.rebuild()).toBe('rebuilt');
@@ -51,6 +53,7 @@ beforeEach(async () => {
 });
 afterAll(async () => {
   await delivery?.stop();
+  await pool?.close();
   await storefront?.clear();
   await fromModel?.close();
   await fromPostgres?.close();

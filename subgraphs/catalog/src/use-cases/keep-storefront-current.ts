@@ -1,4 +1,5 @@
 import type { EventOf } from '@commerce/events';
+import type { Db } from '../db.ts';
 import type { StorefrontReadModel } from '../read-model/storefront.ts';
 import { findProductWithCategory, keepAvailability, type Tx } from '../repository.ts';
 
@@ -6,14 +7,15 @@ import { findProductWithCategory, keepAvailability, type Tx } from '../repositor
  * A product changed (created, repriced, archived; or announced again by a replay): the read
  * model takes the product as catalog's database holds it now, at its current version. Reading the
  * row rather than the event also brings what events do not carry (description, category), and a
- * late event then writes nothing older than what the copy has.
+ * late event then writes nothing older than what the copy has. Read as committed, outside the
+ * event's transaction: the copy is written by version, so what it reads can only be as new or newer.
  */
 export async function showProductChange(
   storefront: StorefrontReadModel,
-  tx: Tx,
+  db: Db,
   event: EventOf<'catalog.product.created' | 'catalog.product.price-changed' | 'catalog.product.archived'>,
 ): Promise<void> {
-  const product = await findProductWithCategory(tx, event.data.productId);
+  const product = await findProductWithCategory(db, event.data.productId);
   if (product) await storefront.projectProduct(product);
 }
 
