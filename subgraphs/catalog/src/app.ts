@@ -5,7 +5,7 @@ import type { Context } from './context.ts';
 import type { Db } from './db.ts';
 import { catalogEventHandlers } from './event-handlers.ts';
 import { type StorefrontReadModel, storefrontReadModel } from './read-model/storefront.ts';
-import { storefrontSource } from './repository.ts';
+import { findAvailability, storefrontSource } from './repository.ts';
 import { resolvers } from './resolvers.ts';
 import { findProducts } from './use-cases/list-products.ts';
 
@@ -47,7 +47,7 @@ export function catalogUnit(
         (row) => row.id,
       ),
       availableById: new DataLoader(async (ids) => {
-        const rows = await db.productAvailability.findMany({ where: { productId: { in: [...ids] } } });
+        const rows = await findAvailability(db, ids);
         const byId = new Map(rows.map((row) => [row.productId, row.available]));
         // No stock event yet: inventory holds no row, which it reads as nothing available.
         return ids.map((id) => byId.get(id) ?? 0);

@@ -10,7 +10,7 @@ import { Prisma, type Product } from './generated/prisma/client.ts';
 import type { AvailabilityRow, RebuildSource } from './read-model/storefront.ts';
 
 /** The state every product event carries (see packages/events). */
-function stateOf(product: Product) {
+export function stateOf(product: Product) {
   return {
     productId: product.id,
     sku: product.sku,
@@ -168,6 +168,11 @@ export async function keepAvailability(tx: Tx, row: AvailabilityRow): Promise<bo
   return kept > 0;
 }
 
+/** Catalog's copy of inventory's levels of these products (those it has heard of). */
+export function findAvailability(db: Db, productIds: readonly string[]) {
+  return db.productAvailability.findMany({ where: { productId: { in: [...productIds] } } });
+}
+
 /** What a rebuild of the read model reads: every product (archived too) by id, and availability. */
 export const storefrontSource = (db: Db): RebuildSource => ({
   products: (afterId, take) =>
@@ -177,5 +182,5 @@ export const storefrontSource = (db: Db): RebuildSource => ({
       take,
       include: { category: true },
     }),
-  availability: (productIds) => db.productAvailability.findMany({ where: { productId: { in: [...productIds] } } }),
+  availability: (productIds) => findAvailability(db, productIds),
 });

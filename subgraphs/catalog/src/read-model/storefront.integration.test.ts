@@ -11,7 +11,7 @@ import { readConfig } from '../config.ts';
 import { connectDb, type Db } from '../db.ts';
 import { catalogEventHandlers } from '../event-handlers.ts';
 import type { Product } from '../generated/prisma/client.ts';
-import { archiveProductRow, insertProduct, repriceProduct, type Tx } from '../repository.ts';
+import { archiveProductRow, insertProduct, repriceProduct, stateOf, type Tx } from '../repository.ts';
 import type { StorefrontReadModel } from './storefront.ts';
 
 // The storefront's read model under a Redis prefix of this file's own, fed by catalog's real
@@ -100,15 +100,6 @@ async function newProduct(): Promise<Product> {
   await delivery.deliver(productCreated.create(stateOf(product)));
   return product;
 }
-const stateOf = (product: Product) => ({
-  productId: product.id,
-  sku: product.sku,
-  name: product.name,
-  priceCents: product.priceCents,
-  currency: product.currency,
-  onSale: product.active,
-  version: product.version,
-});
 const levels = (productId: string, available: number, version: number) =>
   stockChanged.create({ productId, available, onHand: available, reserved: 0, version });
 

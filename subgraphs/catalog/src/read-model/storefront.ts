@@ -187,6 +187,16 @@ export function storefrontReadModel(options: {
   }
 
   const member = (product: Pick<Product, 'sku' | 'id'>) => `${product.sku}\0${product.id}`;
+  /** PROJECT_PRODUCT's arguments for a product: its key, the index, version, document and membership. */
+  const productArgs = (product: Product & { category: Category | null }) =>
+    [
+      keys.product + product.id,
+      keys.index,
+      product.version,
+      JSON.stringify(product),
+      member(product),
+      product.active ? '1' : '0',
+    ] as const;
 
   const model: StorefrontReadModel = {
     page: (afterSku, take) =>
@@ -217,14 +227,7 @@ export function storefrontReadModel(options: {
         return found;
       }),
     async projectProduct(product) {
-      await scripts.projectProduct(
-        keys.product + product.id,
-        keys.index,
-        product.version,
-        JSON.stringify(product),
-        member(product),
-        product.active ? '1' : '0',
-      );
+      await scripts.projectProduct(...productArgs(product));
     },
     async projectAvailability(row) {
       await scripts.projectAvailability(keys.product + row.productId, row.version, row.available);
@@ -251,16 +254,7 @@ export function storefrontReadModel(options: {
           const products = await source.products(after, REBUILD_PAGE);
           const availability = await source.availability(products.map((product) => product.id));
           const pipeline = redis.pipeline() as unknown as Scripts & { exec(): Promise<unknown> };
-          for (const product of products) {
-            pipeline.projectProduct(
-              keys.product + product.id,
-              keys.index,
-              product.version,
-              JSON.stringify(product),
-              member(product),
-              product.active ? '1' : '0',
-            );
-          }
+          for (const product of products) pipeline.projectProduct(...productArgs(product));
           for (const row of availability)
             pipeline.projectAvailability(keys.product + row.productId, row.version, row.available);
           await pipeline.exec();
