@@ -24,6 +24,23 @@ describe('access tokens', () => {
     expect((await verifyAccessToken(await issueAccessToken(claims, newKey, 60), ring)).ok).toBe(true);
   });
 
+  it('a token verified before is refused by a new ring without its key (rotation keeps no stale answer)', async () => {
+    const token = await issueAccessToken(claims, oldKey, 60);
+    const before = [oldKey, newKey];
+    expect((await verifyAccessToken(token, before)).ok).toBe(true);
+    expect(await verifyAccessToken(token, [newKey])).toEqual({ ok: false, reason: 'invalid' });
+    expect((await verifyAccessToken(token, before)).ok).toBe(true);
+  });
+
+  it('a token verified before is refused as expired once its `exp` has passed', async () => {
+    const token = await issueAccessToken(claims, newKey, 1);
+    const ring = [newKey];
+    expect(await verifyAccessToken(token, ring)).toEqual({ ok: true, claims });
+    const { exp } = decodeJwt(token);
+    await new Promise((resolve) => setTimeout(resolve, exp! * 1000 - Date.now() + 20));
+    expect(await verifyAccessToken(token, ring)).toEqual({ ok: false, reason: 'expired' });
+  });
+
   it('a token signed with a key no longer in the ring is refused', async () => {
     const token = await issueAccessToken(claims, oldKey, 60);
     expect(await verifyAccessToken(token, [newKey])).toEqual({ ok: false, reason: 'invalid' });

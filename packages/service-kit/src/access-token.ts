@@ -1,5 +1,5 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
-import type { Role } from './identity.ts';
+import { hmacKeyOf, type Role } from './identity.ts';
 
 /**
  * Access tokens that accounts issues at login and the router verifies. HS256 with a key id, so
@@ -41,15 +41,27 @@ export async function issueAccessToken(
 
 export type VerifyResult = { ok: true; claims: AccessClaims } | { ok: false; reason: 'expired' | 'invalid' };
 
-export async function verifyAccessToken(token: string, ring: SigningKey[]): Promise<VerifyResult> {
-  const keys = new Map(ring.map((key) => [key.id, new TextEncoder().encode(key.secret)]));
+/**
+ * Tokens this process verified, per key ring, until they expire: a client sends the same token
+ * with every request, and checking its signature again (WebCrypto's HMAC) was a tenth of the
+ * router's CPU. A ring is a configuration's array; a new ring (keys rotated) starts empty, so a
+ * token whose key left the ring is refused at once. Only good tokens are kept; bounded.
+ */
+const verifiedByRing = new WeakMap<readonly SigningKey[], Map<string, { claims: AccessClaims; until: number }>>();
+const VERIFIED_LIMIT = 10_000;
+
+export async function verifyAccessToken(token: string, ring: readonly SigningKey[]): Promise<VerifyResult> {
+  let verified = verifiedByRing.get(ring);
+  const known = verified?.get(token);
+  if (known && Date.now() < known.until) return { ok: true, claims: known.claims };
+  const keys = new Map(ring.map((key) => [key.id, key.secret]));
   try {
     const { payload } = await jwtVerify(
       token,
       (header) => {
-        const key = header.kid ? keys.get(header.kid) : undefined;
-        if (!key) throw new errors.JWSSignatureVerificationFailed('unknown key id');
-        return key;
+        const secret = header.kid ? keys.get(header.kid) : undefined;
+        if (!secret) throw new errors.JWSSignatureVerificationFailed('unknown key id');
+        return hmacKeyOf(secret);
       },
       // A token without `exp` would never expire: refused, however well signed.
       {
@@ -61,7 +73,16 @@ export async function verifyAccessToken(token: string, ring: SigningKey[]): Prom
     );
     const role = payload.role;
     if (!payload.sub || (role !== 'CUSTOMER' && role !== 'STAFF')) return { ok: false, reason: 'invalid' };
-    return { ok: true, claims: { userId: payload.sub, role } };
+    const claims: AccessClaims = { userId: payload.sub, role };
+    if (!verified) {
+      verified = new Map();
+      verifiedByRing.set(ring, verified);
+    }
+    if (verified.size >= VERIFIED_LIMIT) verified.clear();
+    // Good while jwtVerify would find it so: until its `exp` second (no `nbf` is issued; one in the
+    // future failed above and is not kept).
+    verified.set(token, { claims, until: payload.exp! * 1000 });
+    return { ok: true, claims };
   } catch (error) {
     return { ok: false, reason: error instanceof errors.JWTExpired ? 'expired' : 'invalid' };
   }

@@ -35,7 +35,7 @@ export const IDENTITY_LIFETIME_SECONDS = 15;
 
 /** The HMAC key of a secret, imported once (jose would import it again on every call). */
 const keys = new Map<string, Promise<CryptoKey>>();
-function keyOf(secret: string): Promise<CryptoKey> {
+export function hmacKeyOf(secret: string): Promise<CryptoKey> {
   let key = keys.get(secret);
   if (!key) {
     key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
@@ -91,7 +91,7 @@ export async function signIdentity(
     .setExpirationTime(Math.floor(now / 1000) + IDENTITY_LIFETIME_SECONDS);
   if (identity.kind === 'user') jwt.setSubject(identity.userId);
   if (identity.kind === 'partner') jwt.setSubject(identity.partnerId);
-  const token = keyOf(secret).then((key) => jwt.sign(key));
+  const token = hmacKeyOf(secret).then((key) => jwt.sign(key));
   if (signed.size >= CACHE_LIMIT) signed.clear();
   signed.set(cacheKey, { token, at: now });
   token.catch(() => signed.delete(cacheKey));
@@ -112,7 +112,7 @@ export async function verifyIdentity(
   const known = verified.get(cacheKey);
   if (known && Date.now() < known.until) return known.identity;
   try {
-    const { payload } = await jwtVerify(token, await keyOf(secret), {
+    const { payload } = await jwtVerify(token, await hmacKeyOf(secret), {
       issuer: ISSUER,
       audience,
       algorithms: ['HS256'],

@@ -1,7 +1,7 @@
 import { type EventOf, type EventType, parseEvent, type UnitName } from '@commerce/events';
 import { type ConnectionOptions, type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Logger } from '../logger.ts';
-import type { TransactionStore } from '../sql.ts';
+import type { Sql, TransactionStore } from '../sql.ts';
 import { jitteredBackoff } from './backoff.ts';
 import {
   type DeadLetterData,
@@ -73,10 +73,27 @@ export function withReads<E, Tx, Row>(handler: ReadingHandler<E, Tx, Row>): Read
   return handler as unknown as ReadingHandler<E, Tx>;
 }
 
+/**
+ * A handler whose effect is idempotent by itself: every write is one statement that compares the
+ * version the event carries with the one it finds (an older event or a redelivery writes nothing),
+ * so it needs no inbox row and no transaction. It runs its statements on the store directly, each
+ * one atomic: one round trip a job where an inbox takes three (BEGIN with the inbox row, the write,
+ * COMMIT). Only for a copy kept by version; anything that must happen once per event keeps the inbox.
+ */
+export interface VersionedHandler<E> {
+  byVersion: (event: E, sql: Sql) => Promise<void>;
+}
+
+/** Builds a VersionedHandler (see there: only for writes that compare versions). */
+export function byVersion<E>(apply: (event: E, sql: Sql) => Promise<void>): VersionedHandler<E> {
+  return { byVersion: apply };
+}
+
 export type EventHandler<E, Tx> =
   | ((event: E, tx: Tx, context: HandlerContext) => Promise<void>)
   | EffectHandler<E, Tx, unknown>
-  | ReadingHandler<E, Tx>;
+  | ReadingHandler<E, Tx>
+  | VersionedHandler<E>;
 
 /** What a unit does with each event type it consumes, inside the transaction that records it. */
 export type EventHandlers<Tx> = { [T in EventType]?: EventHandler<EventOf<T>, Tx> };
@@ -216,32 +233,37 @@ export function startConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers {
     const timersDone: string[] = [];
     const context: HandlerContext = { withdrawTimerAfterCommit: (eventId) => timersDone.push(eventId) };
     try {
-      let effect: unknown;
-      if (typeof handler !== 'function' && 'outside' in handler) {
-        // The relay's job at its first delivery has not been applied: it is the event's first
-        // job (its id is the event's), never run before, not stalled. Only a job that may have
-        // been (a retry, a stalled or re-published one, a dead letter's retry) is looked up. The
-        // rest, a re-publish after BullMQ forgot the completed job (24 h), is what `outside`
-        // must be safe to repeat for anyway.
-        const mayBeApplied = job.attemptsMade > 0 || job.stalledCounter > 0 || jobId !== event.id;
-        if (mayBeApplied && (await inboxHas(event.id))) {
-          report(job, 'duplicate');
-          return;
+      if (typeof handler !== 'function' && 'byVersion' in handler) {
+        await handler.byVersion(event, store);
+        applied = true; // or found a newer version there already: the versions tell, no inbox
+      } else {
+        let effect: unknown;
+        if (typeof handler !== 'function' && 'outside' in handler) {
+          // The relay's job at its first delivery has not been applied: it is the event's first
+          // job (its id is the event's), never run before, not stalled. Only a job that may have
+          // been (a retry, a stalled or re-published one, a dead letter's retry) is looked up. The
+          // rest, a re-publish after BullMQ forgot the completed job (24 h), is what `outside`
+          // must be safe to repeat for anyway.
+          const mayBeApplied = job.attemptsMade > 0 || job.stalledCounter > 0 || jobId !== event.id;
+          if (mayBeApplied && (await inboxHas(event.id))) {
+            report(job, 'duplicate');
+            return;
+          }
+          effect = await handler.outside(event, stopping.signal);
         }
-        effect = await handler.outside(event, stopping.signal);
+        const reads = typeof handler !== 'function' && 'reads' in handler ? handler.reads(event) : undefined;
+        applied = await store.transaction(
+          async (tx, recorded, rows) => {
+            if (recorded === 0) return false; // applied before: the inbox row and the effect committed together
+            if (typeof handler === 'function') await handler(event, tx, context);
+            else if ('outside' in handler) await handler.inside(event, tx, effect, context);
+            else if ('apply' in handler) await handler.apply(event, tx, rows, context);
+            return true;
+          },
+          inboxInsert(event),
+          reads,
+        );
       }
-      const reads = typeof handler !== 'function' && 'reads' in handler ? handler.reads(event) : undefined;
-      applied = await store.transaction(
-        async (tx, recorded, rows) => {
-          if (recorded === 0) return false; // applied before: the inbox row and the effect committed together
-          if (typeof handler === 'function') await handler(event, tx, context);
-          else if ('outside' in handler) await handler.inside(event, tx, effect, context);
-          else await handler.apply(event, tx, rows, context);
-          return true;
-        },
-        inboxInsert(event),
-        reads,
-      );
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const attemptsMade = job.attemptsMade + 1;

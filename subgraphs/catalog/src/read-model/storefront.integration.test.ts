@@ -153,14 +153,27 @@ describe('storefront read model', () => {
     expect(await productOf(fromModel.url, product.id)).toMatchObject({ priceCents: 1500 });
   });
 
-  it('a redelivered event changes nothing', async () => {
+  it('a redelivered stock event changes nothing: its version tells, without an inbox row', async () => {
     const product = await newProduct();
     const event = levels(product.id, 4, 5);
     expect(await delivery.deliver(event)).toBe('completed');
     await delivery.deliver(levels(product.id, 3, 6));
-    expect(await delivery.deliver(event)).toBe('completed'); // the inbox knows it
+    expect(await delivery.deliver(event)).toBe('completed'); // version 5 after 6: nothing written
     await storefront.projectAvailability({ productId: product.id, available: 4, version: 5 }); // and Redis alike
     expect(await productOf(fromModel.url, product.id)).toMatchObject({ stock: { available: 3 } });
+    expect(await productOf(fromPostgres.url, product.id)).toMatchObject({ stock: { available: 3 } });
+    expect(await db.inboxEvent.findUnique({ where: { eventId: event.id } })).toBeNull();
+  });
+
+  it('a redelivered product event changes nothing: the inbox knows it', async () => {
+    const product = await newProduct();
+    const repriced = await repriceProduct(db, product.id, 1300);
+    if (!repriced || repriced === 'archived') throw new Error('not repriced');
+    const event = productPriceChanged.create({ ...stateOf(repriced), previousPriceCents: 1000 });
+    expect(await delivery.deliver(event)).toBe('completed');
+    expect(await db.inboxEvent.findUnique({ where: { eventId: event.id } })).not.toBeNull();
+    expect(await delivery.deliver(event)).toBe('completed');
+    expect(await productOf(fromModel.url, product.id)).toMatchObject({ priceCents: 1300 });
   });
 
   it('archiving takes the product out of the list; customers no longer see it, staff do', async () => {
