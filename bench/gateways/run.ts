@@ -30,6 +30,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { composeServices } from '@apollo/composition';
 import autocannon from 'autocannon';
 import { parse } from 'graphql';
+import { SERVICE_NODE_FLAGS } from '../../scripts/lib/system.ts';
 import { freePort } from '../../tests/messaging/support.ts';
 import { cpuMs, profilingEnv, safeJson } from '../support.ts';
 import { BENCH_SUBGRAPHS, type BenchSubgraphName } from './subgraphs/schemas.ts';
@@ -293,24 +294,29 @@ const noMerging = ['--config-path', join(HERE, 'peers/hive-no-merging.config.ts'
 const hiveVersion = version('@graphql-hive/gateway');
 const routerRuntimeVersion = version('@graphql-hive/router-runtime');
 
-/** Our router as it runs in production: auth, limits, rate limits, resilience, access log, in-flight merging; the anonymous rate limit and the cost limit raised for the load. */
+/** Our router as it runs in production (its V8 flags, SERVICE_NODE_FLAGS): auth, limits, rate limits, resilience, access log, in-flight merging; the anonymous rate limit and the cost limit raised for the load. */
 const oursWith = (id: string, label: string, extra: Record<string, string>): Gateway => ({
   id,
   label,
   launch: (port) =>
-    start(id, process.execPath, ['--import', 'tsx', 'router/src/main.ts', '--supergraph', supergraphPath], {
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      ROUTER_PORT: String(port),
-      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-      ROUTER_SIGNING_SECRET: randomBytes(32).toString('base64url'),
-      JWT_VERIFICATION_KEYS: `bench:${randomBytes(32).toString('base64url')}`,
-      RATE_LIMIT_ANONYMOUS: String(rateLimit),
-      MAX_QUERY_COST: String(maxQueryCost),
-      RATE_LIMIT_KEY_PREFIX: `bench-rate-limit-${Date.now()}`,
-      ...extra,
-      ...profilingEnv(),
-    }),
+    start(
+      id,
+      process.execPath,
+      [...SERVICE_NODE_FLAGS, '--import', 'tsx', 'router/src/main.ts', '--supergraph', supergraphPath],
+      {
+        NODE_ENV: 'production',
+        HOST: '127.0.0.1',
+        ROUTER_PORT: String(port),
+        REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+        ROUTER_SIGNING_SECRET: randomBytes(32).toString('base64url'),
+        JWT_VERIFICATION_KEYS: `bench:${randomBytes(32).toString('base64url')}`,
+        RATE_LIMIT_ANONYMOUS: String(rateLimit),
+        MAX_QUERY_COST: String(maxQueryCost),
+        RATE_LIMIT_KEY_PREFIX: `bench-rate-limit-${Date.now()}`,
+        ...extra,
+        ...profilingEnv(),
+      },
+    ),
 });
 const ours = oursWith('ours', 'our router (router/src/main.ts), merging on', {});
 const oursNoMerging = oursWith('ours-no-merging', 'our router, merging off (SUBGRAPH_MERGE_IN_FLIGHT=off)', {

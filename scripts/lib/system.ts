@@ -124,8 +124,16 @@ function prefixLines(name: string, stream: NodeJS.ReadableStream, out: NodeJS.Wr
   });
 }
 
+/**
+ * V8 flags of every process of the system (units, router, sandboxes). Semi-spaces of 32 MB where
+ * V8 takes 16: what a request or a job allocates dies young, and fewer scavenges, promoting less,
+ * cost the router about a tenth of its CPU per request under load (bench/gateways, deep query:
+ * 2.2 against 2.5–2.65 ms a request). The young generation can then hold 96 MB a process.
+ */
+export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=32'];
+
 function spawnProcess(name: string, entry: string, env: Record<string, string>, output: OutputMode): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '--import', 'tsx', entry], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
