@@ -103,6 +103,14 @@ function pgBin(name: string): string {
   return name;
 }
 
+/** util-linux's runuser, in an sbin folder a PATH without them (a bare CI shell) does not name. */
+function runuser(): string {
+  for (const dir of ['/usr/sbin', '/sbin', '/usr/bin', '/bin']) {
+    if (existsSync(path.join(dir, 'runuser'))) return path.join(dir, 'runuser');
+  }
+  return 'runuser';
+}
+
 /** A throwaway Postgres cluster (initdb in a temporary folder) on a spare port. */
 export async function startPrivatePostgres() {
   const port = await freePort();
@@ -111,7 +119,7 @@ export async function startPrivatePostgres() {
   // Postgres refuses to run as root: then its tools run as the machine's postgres user.
   const asOwner = (bin: string, args: string[]) =>
     process.getuid?.() === 0
-      ? execFileSync('runuser', ['-u', 'postgres', '--', pgBin(bin), ...args], { stdio: 'pipe' })
+      ? execFileSync(runuser(), ['-u', 'postgres', '--', pgBin(bin), ...args], { stdio: 'pipe' })
       : execFileSync(pgBin(bin), args, { stdio: 'pipe' });
   if (process.getuid?.() === 0) execFileSync('chown', ['postgres', dir]);
   asOwner('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
