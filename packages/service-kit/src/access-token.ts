@@ -1,5 +1,5 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
-import { hmacKeyOf, type Role } from './identity.ts';
+import { TOKEN_CACHE_LIMIT, hmacKeyOf, type Role } from './identity.ts';
 
 /**
  * Access tokens that accounts issues at login and the router verifies. HS256 with a key id, so
@@ -48,7 +48,6 @@ export type VerifyResult = { ok: true; claims: AccessClaims } | { ok: false; rea
  * token whose key left the ring is refused at once. Only good tokens are kept; bounded.
  */
 const verifiedByRing = new WeakMap<readonly SigningKey[], Map<string, { claims: AccessClaims; until: number }>>();
-const VERIFIED_LIMIT = 10_000;
 
 export async function verifyAccessToken(token: string, ring: readonly SigningKey[]): Promise<VerifyResult> {
   let verified = verifiedByRing.get(ring);
@@ -78,7 +77,7 @@ export async function verifyAccessToken(token: string, ring: readonly SigningKey
       verified = new Map();
       verifiedByRing.set(ring, verified);
     }
-    if (verified.size >= VERIFIED_LIMIT) verified.clear();
+    if (verified.size >= TOKEN_CACHE_LIMIT) verified.clear();
     // Good while jwtVerify would find it so: until its `exp` second (no `nbf` is issued; one in the
     // future failed above and is not kept).
     verified.set(token, { claims, until: payload.exp! * 1000 });

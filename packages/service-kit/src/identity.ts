@@ -54,8 +54,8 @@ export function hmacKeyOf(secret: string): Promise<CryptoKey> {
  * than once per request.
  */
 export const IDENTITY_REUSE_SECONDS = 5;
-/** Entries each cache holds before it starts afresh (a bound, not a tuning). */
-const CACHE_LIMIT = 10_000;
+/** Entries each token cache (these and access-token.ts's) holds before it starts afresh (a bound, not a tuning). */
+export const TOKEN_CACHE_LIMIT = 10_000;
 
 const signed = new Map<string, { token: Promise<string>; at: number }>();
 const verified = new Map<string, { identity: Identity; until: number }>();
@@ -92,7 +92,7 @@ export async function signIdentity(
   if (identity.kind === 'user') jwt.setSubject(identity.userId);
   if (identity.kind === 'partner') jwt.setSubject(identity.partnerId);
   const token = hmacKeyOf(secret).then((key) => jwt.sign(key));
-  if (signed.size >= CACHE_LIMIT) signed.clear();
+  if (signed.size >= TOKEN_CACHE_LIMIT) signed.clear();
   signed.set(cacheKey, { token, at: now });
   token.catch(() => signed.delete(cacheKey));
   return token;
@@ -123,7 +123,7 @@ export async function verifyIdentity(
     if (identity) {
       // Good until it expires or outlives its lifetime, whichever is first: as jwtVerify would judge it then.
       const until = Math.min(payload.exp!, payload.iat! + IDENTITY_LIFETIME_SECONDS) * 1000;
-      if (verified.size >= CACHE_LIMIT) verified.clear();
+      if (verified.size >= TOKEN_CACHE_LIMIT) verified.clear();
       verified.set(cacheKey, { identity, until });
     }
     return identity;

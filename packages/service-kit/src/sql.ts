@@ -69,14 +69,18 @@ function statementNameOf(text: string): string | undefined {
   return name;
 }
 
-const sqlOf = (client: pg.Pool | pg.PoolClient): Sql => ({
-  async query<Row>(text: string, values: readonly unknown[] = []) {
-    return (await client.query({ name: statementNameOf(text), text, values: values as unknown[] })).rows as Row[];
-  },
-  async execute(text: string, values: readonly unknown[] = []) {
-    return (await client.query({ name: statementNameOf(text), text, values: values as unknown[] })).rowCount ?? 0;
-  },
-});
+const sqlOf = (client: pg.Pool | pg.PoolClient): Sql => {
+  const run = (text: string, values: readonly unknown[]) =>
+    client.query({ name: statementNameOf(text), text, values: values as unknown[] });
+  return {
+    async query<Row>(text: string, values: readonly unknown[] = []) {
+      return (await run(text, values)).rows as Row[];
+    },
+    async execute(text: string, values: readonly unknown[] = []) {
+      return (await run(text, values)).rowCount ?? 0;
+    },
+  };
+};
 
 export function createSqlPool(
   connectionString: string,

@@ -209,6 +209,41 @@ export function startConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers {
     return (await store.query('SELECT 1 FROM inbox_events WHERE event_id = $1::uuid', [eventId])).length > 0;
   }
 
+  /**
+   * Records the event in the inbox and runs its handler in that transaction: true, or false when
+   * the inbox had it already; 'seen' when an effect handler's outside call was skipped for it.
+   */
+  async function applyWithInbox(
+    job: Job,
+    event: { id: string; type: string },
+    handler: Exclude<EventHandler<unknown, unknown>, VersionedHandler<unknown>>,
+    context: HandlerContext,
+  ): Promise<boolean | 'seen'> {
+    let effect: unknown;
+    if (typeof handler !== 'function' && 'outside' in handler) {
+      // The relay's job at its first delivery has not been applied: it is the event's first
+      // job (its id is the event's), never run before, not stalled. Only a job that may have
+      // been (a retry, a stalled or re-published one, a dead letter's retry) is looked up. The
+      // rest, a re-publish after BullMQ forgot the completed job (24 h), is what `outside`
+      // must be safe to repeat for anyway.
+      const mayBeApplied = job.attemptsMade > 0 || job.stalledCounter > 0 || job.id !== event.id;
+      if (mayBeApplied && (await inboxHas(event.id))) return 'seen';
+      effect = await handler.outside(event, stopping.signal);
+    }
+    const reads = typeof handler !== 'function' && 'reads' in handler ? handler.reads(event) : undefined;
+    return store.transaction(
+      async (tx, recorded, rows) => {
+        if (recorded === 0) return false; // applied before: the inbox row and the effect committed together
+        if (typeof handler === 'function') await handler(event, tx, context);
+        else if ('outside' in handler) await handler.inside(event, tx, effect, context);
+        else await handler.apply(event, tx, rows, context);
+        return true;
+      },
+      inboxInsert(event),
+      reads,
+    );
+  }
+
   async function process(job: Job): Promise<void> {
     const jobId = job.id as string;
     // Dead-lettered already, by a worker that died before finishing the job: finish it now. Only a
@@ -229,41 +264,14 @@ export function startConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers {
       throw await deadLetter(job, `${unit} has no handler for ${event.type}`, job.attemptsMade + 1);
     }
 
-    let applied: boolean;
+    let applied: boolean | 'seen';
     const timersDone: string[] = [];
     const context: HandlerContext = { withdrawTimerAfterCommit: (eventId) => timersDone.push(eventId) };
     try {
       if (typeof handler !== 'function' && 'byVersion' in handler) {
         await handler.byVersion(event, store);
         applied = true; // or found a newer version there already: the versions tell, no inbox
-      } else {
-        let effect: unknown;
-        if (typeof handler !== 'function' && 'outside' in handler) {
-          // The relay's job at its first delivery has not been applied: it is the event's first
-          // job (its id is the event's), never run before, not stalled. Only a job that may have
-          // been (a retry, a stalled or re-published one, a dead letter's retry) is looked up. The
-          // rest, a re-publish after BullMQ forgot the completed job (24 h), is what `outside`
-          // must be safe to repeat for anyway.
-          const mayBeApplied = job.attemptsMade > 0 || job.stalledCounter > 0 || jobId !== event.id;
-          if (mayBeApplied && (await inboxHas(event.id))) {
-            report(job, 'duplicate');
-            return;
-          }
-          effect = await handler.outside(event, stopping.signal);
-        }
-        const reads = typeof handler !== 'function' && 'reads' in handler ? handler.reads(event) : undefined;
-        applied = await store.transaction(
-          async (tx, recorded, rows) => {
-            if (recorded === 0) return false; // applied before: the inbox row and the effect committed together
-            if (typeof handler === 'function') await handler(event, tx, context);
-            else if ('outside' in handler) await handler.inside(event, tx, effect, context);
-            else if ('apply' in handler) await handler.apply(event, tx, rows, context);
-            return true;
-          },
-          inboxInsert(event),
-          reads,
-        );
-      }
+      } else applied = await applyWithInbox(job, event, handler, context);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const attemptsMade = job.attemptsMade + 1;
@@ -274,6 +282,10 @@ export function startConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers {
       report(job, 'retrying');
       log.warn({ jobId, type: event.type, attemptsMade, err: error }, 'event handler failed; will retry');
       throw error;
+    }
+    if (applied === 'seen') {
+      report(job, 'duplicate');
+      return;
     }
     if (applied && timersDone.length > 0) await withdrawTimers(timersDone);
     await options.faults?.afterCommit?.(event.id);
