@@ -1,5 +1,5 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
-import { TOKEN_CACHE_LIMIT, hmacKeyOf, type Role } from './identity.ts';
+import { hmacKeyOf, type Role, TOKEN_CACHE_LIMIT } from './identity.ts';
 
 /**
  * Access tokens that accounts issues at login and the router verifies. HS256 with a key id, so
