@@ -29,6 +29,7 @@ import {
 } from '@apollo/query-planner';
 import { type DocumentNode, type GraphQLError, type GraphQLSchema, Kind, type OperationDefinitionNode } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
+import { mergeEntityFetches } from './plan-merging.ts';
 
 /**
  * graphql's CommonJS build, whose GraphQLError @apollo/gateway and Apollo Server check errors
@@ -942,7 +943,7 @@ export function useOwnExecutor(gateway: ApolloGateway, counted: (executor: 'own'
         fallback: false,
         operation,
         definition,
-        plan,
+        plan: plan.node ? { ...plan, node: mergeEntityFetches(plan.node as PlanNode) } : plan,
         shape: compileSelections(operation.selectionSet),
         rootType: internals.apiSchema.schemaDefinition.rootType('query')!.name,
         defaults: operation.collectDefaultedVariableValues(),
