@@ -5,6 +5,7 @@ import {
   appendEvents,
   createLivePublisher,
   createLogger,
+  eventQueueName,
   LIVE_ENTRY_FIELD,
   liveKeyPrefix,
   prismaSql,
@@ -12,6 +13,7 @@ import {
   redisConnection,
   startRelay,
 } from '@commerce/service-kit';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDb as connectInventory } from '../../subgraphs/inventory/src/db.ts';
@@ -82,6 +84,36 @@ describe('outbox relay', { timeout: 90_000 }, () => {
     await publisher.publish([event]);
     await publisher.publish([event, other]);
     expect((await liveEntries()).slice(before).map((update) => update.eventId)).toEqual([event.id, other.id]);
+  });
+
+  it('a stock change that leaves availability as it was (a sale) reaches the live stream, not catalog’s queue', async () => {
+    const catalog = new Queue(eventQueueName('catalog'), {
+      connection: redisConnection(redis.url),
+      prefix: 'relay-test',
+    });
+    try {
+      const productId = randomUUID();
+      const sale = stockChanged.create({ productId, available: 2, onHand: 3, reserved: 1, availableBefore: 2 });
+      const reservation = stockChanged.create({ productId, available: 1, onHand: 3, reserved: 2, availableBefore: 2 });
+      const replayed = stockChanged.create({ productId, available: 1, onHand: 3, reserved: 2 });
+      await db.$transaction((tx) => appendEvents(prismaSql(tx), [sale, reservation, replayed]));
+      await waitFor(
+        'the three updates on the live stream',
+        async () => (await liveEntries()).filter((update) => update.key === productId).length === 3,
+      );
+      expect(await catalog.getJob(sale.id)).toBeUndefined();
+      expect((await catalog.getJob(reservation.id))?.name).toBe('inventory.stock.changed');
+      expect((await catalog.getJob(replayed.id))?.name).toBe('inventory.stock.changed');
+      // The live snapshot carries the levels, not what the relay routed on.
+      expect((await liveEntries()).find((update) => update.eventId === sale.id)?.snapshot).toEqual({
+        available: 2,
+        onHand: 3,
+        reserved: 1,
+      });
+      await waitFor('the published rows to be pruned', async () => (await db.outboxEvent.count()) === 0);
+    } finally {
+      await catalog.close();
+    }
   });
 
   it('refuses to write an invalid event, rolling back the transaction it is in', async () => {

@@ -84,6 +84,12 @@ export const stockChanged = defineEvent({
      * when this is newer than its own. Optional because events emitted before it was added lack it.
      */
     version: count.optional(),
+    /**
+     * What was available before this change, when the change is a move of levels (absent from a
+     * replay of levels, and from events emitted before it was added): a sale moves on hand and
+     * reserved together and leaves it as it was.
+     */
+    availableBefore: count.optional(),
   }),
   aggregateId: (data) => data.productId,
 });

@@ -73,7 +73,8 @@ export function liveUpdateOf(event: CommerceEvent): LiveUpdate | undefined {
         snapshot: {},
       };
     case 'inventory.stock.changed': {
-      const { productId, ...counts } = event.data;
+      // What was available before is the relay's to route on, not part of the stock's state.
+      const { productId, availableBefore: _, ...counts } = event.data;
       return { ...base(event), entity: 'Stock', key: productId, snapshot: counts };
     }
     default:

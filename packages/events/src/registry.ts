@@ -124,7 +124,24 @@ export const eventSubscribers: { readonly [T in EventType]: readonly UnitName[] 
   'notifications.notification.added': [],
 };
 
+/**
+ * Narrower subscriptions: a unit listed above for a type is sent only the events of that type
+ * its condition accepts (the relay asks, per event and unit). catalog copies availability alone,
+ * so a change that leaves it as it was (a sale: on hand and reserved fall together) is not its
+ * business; the live stream still carries it to staff watching the counts.
+ */
+export const eventConditions: {
+  readonly [T in EventType]?: Partial<Record<UnitName, (data: EventOf<T>['data']) => boolean>>;
+} = {
+  'inventory.stock.changed': {
+    catalog: (data) => data.availableBefore === undefined || data.availableBefore !== data.available,
+  },
+};
+
 export type EventRouting = { readonly [type: string]: readonly UnitName[] | undefined };
+export type EventConditions = {
+  readonly [type: string]: Partial<Record<UnitName, (data: never) => boolean>> | undefined;
+};
 
 /** The event types a unit consumes, from the routing table. */
 export function typesConsumedBy(unit: UnitName, routing: EventRouting = eventSubscribers): string[] {

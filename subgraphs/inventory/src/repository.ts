@@ -20,14 +20,18 @@ import { available, checkLevels, type StockLevels } from './domain/stock.ts';
 /** The transaction an event is applied in (the consumer's, on `pg`): the saga's writes are SQL. */
 export type Tx = Sql;
 
-/** A product's levels after a change, as every change announces them. */
-const stockChangedOf = (productId: string, stock: StockLevels) =>
+/**
+ * A product's levels after a change, as every change announces them, with what was available
+ * before it (none for a replay of levels).
+ */
+const stockChangedOf = (productId: string, stock: StockLevels, availableBefore?: number) =>
   stockChanged.create({
     productId,
     available: available(stock),
     onHand: stock.onHand,
     reserved: stock.reserved,
     version: stock.version,
+    ...(availableBefore === undefined ? {} : { availableBefore }),
   });
 
 /**
@@ -64,7 +68,7 @@ export async function addReceivedStock(
     if (!stock) return null;
     checkLevels(stock);
     await tx.stockAdjustment.create({ data: { productId, delta: quantity, reason: 'RESTOCK', actorId } });
-    await appendEvents(prismaSql(tx), [stockChangedOf(productId, stock)]);
+    await appendEvents(prismaSql(tx), [stockChangedOf(productId, stock, available(stock) - quantity)]);
     return stock;
   });
 }
@@ -131,7 +135,7 @@ export async function applyReservation(
   // Only a second row's conflict has a write to undo: one line needs no savepoint (a round trip).
   const undoable = plan.length > 1;
   if (undoable) await tx.execute('SAVEPOINT apply_reservation');
-  const after: Array<[string, StockLevels]> = [];
+  const after: Array<[string, StockLevels, number]> = [];
   for (const line of plan) {
     // A write of the level computed from the read, guarded by the read's version: without the
     // guard, two reservations reading the same level would both write it and one would be lost.
@@ -145,7 +149,7 @@ export async function applyReservation(
       if (undoable && after.length > 0) await tx.execute('ROLLBACK TO SAVEPOINT apply_reservation');
       return 'conflict';
     }
-    after.push([line.productId, stock]);
+    after.push([line.productId, stock, available(line.read)]);
   }
   // The savepoint is not released: it ends with the transaction, one round trip fewer.
   await insertReservation(
@@ -155,7 +159,7 @@ export async function applyReservation(
     plan.map(({ productId, quantity }) => ({ productId, quantity })),
     [
       stockReserved.create({ orderId, items: items.map(({ productId, quantity }) => ({ productId, quantity })) }),
-      ...after.map(([productId, stock]) => stockChangedOf(productId, stock)),
+      ...after.map(([productId, stock, before]) => stockChangedOf(productId, stock, before)),
     ],
   );
   return 'reserved';
@@ -242,7 +246,7 @@ export async function moveReservation(tx: Tx, reservation: StoredReservation, ch
     // The reservation was made against this row, and rows are never deleted.
     if (!stock) throw new Error(`order ${reservation.orderId}: product ${productId} has no stock row`);
     checkLevels(stock);
-    events.push(stockChangedOf(productId, stock));
+    events.push(stockChangedOf(productId, stock, available(stock) - (delta.onHand - delta.reserved)));
   }
   const [moved] = await writeWithEvents(
     tx,

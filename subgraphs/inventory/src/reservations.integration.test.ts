@@ -107,7 +107,11 @@ async function answers(orderId: string) {
 
 async function stockChanges(productId: string) {
   const rows = await db.outboxEvent.findMany({ where: { aggregateId: productId }, orderBy: { position: 'asc' } });
-  return rows.map((row) => (row.envelope as { data: { onHand: number; reserved: number; available: number } }).data);
+  return rows.map(
+    (row) =>
+      (row.envelope as { data: { onHand: number; reserved: number; available: number; availableBefore?: number } })
+        .data,
+  );
 }
 
 describe('reserving stock for a placed order', () => {
@@ -183,9 +187,11 @@ describe('reserving stock for a placed order', () => {
       },
     ]);
     // Each at the row's version after the reservation (created at 1), so copies keep the newest.
-    expect(await stockChanges(first)).toEqual([{ productId: first, onHand: 5, reserved: 4, available: 1, version: 2 }]);
+    expect(await stockChanges(first)).toEqual([
+      { productId: first, onHand: 5, reserved: 4, available: 1, version: 2, availableBefore: 5 },
+    ]);
     expect(await stockChanges(second)).toEqual([
-      { productId: second, onHand: 2, reserved: 2, available: 0, version: 2 },
+      { productId: second, onHand: 2, reserved: 2, available: 0, version: 2, availableBefore: 2 },
     ]);
   });
 
@@ -250,10 +256,18 @@ describe('the rest of the saga', () => {
       { reason: 'SALE', delta: -3, orderId: o.orderId },
       { reason: 'RETURN', delta: 3, orderId: o.orderId },
     ]);
-    expect((await stockChanges(productId)).map(({ onHand, reserved }) => [onHand, reserved])).toEqual([
-      [10, 3],
-      [7, 0],
-      [10, 0],
+    // Each names what was available before it: the sale's leaves it as it was.
+    expect(
+      (await stockChanges(productId)).map(({ onHand, reserved, available, availableBefore }) => [
+        onHand,
+        reserved,
+        availableBefore,
+        available,
+      ]),
+    ).toEqual([
+      [10, 3, 10, 7],
+      [7, 0, 7, 7],
+      [10, 0, 7, 10],
     ]);
   });
 

@@ -68,11 +68,11 @@ describe('stock rows from catalog events', () => {
     ).toEqual([
       [
         'inventory.stock.changed',
-        { productId: event.data.productId, onHand: 5, available: 5, reserved: 0, version: 1 },
+        { productId: event.data.productId, onHand: 5, available: 5, reserved: 0, version: 1, availableBefore: 0 },
       ],
       [
         'inventory.stock.changed',
-        { productId: event.data.productId, onHand: 7, available: 7, reserved: 0, version: 2 },
+        { productId: event.data.productId, onHand: 7, available: 7, reserved: 0, version: 2, availableBefore: 5 },
       ],
     ]);
   });

@@ -1,5 +1,7 @@
 import {
+  type EventConditions,
   type EventRouting,
+  eventConditions,
   eventDefinitions,
   eventSubscribers,
   isEventType,
@@ -29,6 +31,8 @@ export interface RelayOptions {
   connection: ConnectionOptions;
   queuePrefix?: string;
   routing?: EventRouting;
+  /** Which of a type's events a consumer is sent (default: the registry's eventConditions). */
+  conditions?: EventConditions;
   logger: Logger;
   /** The safety net when a notification is missed (default 1,000 ms). */
   pollIntervalMs?: number;
@@ -104,6 +108,15 @@ function delayOf(row: OutboxRow): number {
 export async function startRelay(options: RelayOptions): Promise<Relay> {
   const { unit, logger } = options;
   const routing: EventRouting = options.routing ?? eventSubscribers;
+  const conditions: EventConditions = options.conditions ?? eventConditions;
+  /** The units this row goes to: those routed its type whose condition (if any) accepts its data. */
+  const consumersOf = (row: OutboxRow): readonly UnitName[] => {
+    const routed = routing[row.type] ?? [];
+    const accepts = conditions[row.type];
+    if (!accepts) return routed;
+    const data = (row.envelope as { data?: never } | null)?.data as never;
+    return routed.filter((unit) => accepts[unit]?.(data) ?? true);
+  };
   const prefix = options.queuePrefix ?? defaultQueuePrefix;
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const batchSize = options.batchSize ?? 200;
@@ -188,7 +201,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   async function publish(rows: OutboxRow[]): Promise<PublishedEvent[]> {
     const byQueue = new Map<UnitName, OutboxRow[]>();
     const published = rows.map((row) => {
-      const consumers = routing[row.type] ?? [];
+      const consumers = consumersOf(row);
       for (const consumer of consumers) byQueue.set(consumer, [...(byQueue.get(consumer) ?? []), row]);
       return {
         id: row.id,
