@@ -35,7 +35,9 @@ export function catalogUnit(
       max: 4,
       onError: (error) => logger.warn({ err: error }, 'catalog: database connection lost'),
     }),
-    consumers: { handlers: catalogEventHandlers(storefront, db) },
+    // One job at a time: each is a statement or two, and with free slots BullMQ asks Redis for a
+    // second job after every one it takes (one round trip wasted per job when they come singly).
+    consumers: { handlers: catalogEventHandlers(storefront, db), concurrency: 1 },
     onClose: async () => storefront.close(),
     createContext: (scope) => ({
       ...scope,

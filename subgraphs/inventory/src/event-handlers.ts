@@ -1,6 +1,15 @@
+import type { EventOf } from '@commerce/events';
 import { type EventHandlers, type Logger, withReads } from '@commerce/service-kit';
 import type { SagaAction } from './domain/reservation.ts';
-import { openStockRow, reservationReading, type StoredReservation, type Tx } from './repository.ts';
+import {
+  levelsOf,
+  openStockRow,
+  type PlacementRead,
+  placementReading,
+  reservationReading,
+  type StoredReservation,
+  type Tx,
+} from './repository.ts';
 import { commitReservation } from './use-cases/commit-reservation.ts';
 import { releaseReservation } from './use-cases/release-reservation.ts';
 import { reserveStock } from './use-cases/reserve-stock.ts';
@@ -35,7 +44,20 @@ export function inventoryEventHandlers(logger: Logger): EventHandlers<Tx> {
     });
   return {
     'catalog.product.created': (event, tx) => openStockRow(tx, event.data.productId),
-    'orders.order.placed': step('placed', reserveStock),
+    // The placement reads the products' stock with its reservation, for its first plan.
+    'orders.order.placed': withReads<EventOf<'orders.order.placed'>, Tx, PlacementRead>({
+      reads: (event) =>
+        placementReading(
+          event.data.orderId,
+          event.data.items.map((item) => item.productId),
+        ),
+      apply: async (event, tx, [read]) =>
+        note(
+          'placed',
+          event.data.orderId,
+          await reserveStock(tx, event.data, read?.reservation ?? null, levelsOf(read?.stock ?? [])),
+        ),
+    }),
     'orders.order.cancelled': step('cancelled', releaseReservation),
     'orders.order.confirmed': step('confirmed', commitReservation),
     'orders.order.refunded': step('refunded', returnStock),

@@ -108,14 +108,33 @@ const RESERVATION = `SELECT order_id AS "orderId", status::text AS status, lines
 export const reservationReading = (orderId: string) =>
   `${RESERVATION} WHERE order_id = ${uuidLiteral(orderId)} FOR UPDATE`;
 
+/**
+ * What a placement decides from, as one statement without parameters that a handler sends with
+ * BEGIN: the order's reservation (locked, as findReservationForUpdate) and the products' stock
+ * rows as they are now, each as JSON (null: no reservation yet).
+ */
+export const placementReading = (orderId: string, productIds: readonly string[]) =>
+  `SELECT (SELECT row_to_json(r) FROM (${RESERVATION} WHERE order_id = ${uuidLiteral(orderId)} FOR UPDATE) r) AS reservation,
+          (SELECT coalesce(json_agg(s), '[]'::json) FROM (${STOCK_LEVELS} WHERE product_id IN (${productIds.map(uuidLiteral).join(', ')})) s) AS stock`;
+
+export type PlacementRead = {
+  reservation: StoredReservation | null;
+  stock: Array<StockLevels & { productId: string }>;
+};
+
+/** The stock rows a placementReading read, as readStockLevels gives them. */
+export const levelsOf = (rows: PlacementRead['stock']): Map<string, StockLevels> =>
+  new Map(rows.map(({ productId, ...levels }) => [productId, levels]));
+
+const STOCK_LEVELS = `SELECT product_id AS "productId", on_hand AS "onHand", reserved, version FROM stock_items`;
+
 /** The stock rows of these products as they are now (a product without a row is absent). */
 export async function readStockLevels(tx: Tx, productIds: readonly string[]): Promise<Map<string, StockLevels>> {
   const rows = await tx.query<StockLevels & { productId: string }>(
-    `SELECT product_id AS "productId", on_hand AS "onHand", reserved, version
-     FROM stock_items WHERE product_id = ANY($1::uuid[])`,
+    `${STOCK_LEVELS} WHERE product_id = ANY($1::uuid[])`,
     [productIds],
   );
-  return new Map(rows.map(({ productId, ...levels }) => [productId, levels]));
+  return levelsOf(rows);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { EventOf } from '@commerce/events';
 import { actionFor, combineLines, planReservation } from '../domain/reservation.ts';
+import type { StockLevels } from '../domain/stock.ts';
 import {
   applyReservation,
   findReservationForUpdate,
@@ -33,6 +34,7 @@ export async function reserveStock(
   tx: Tx,
   order: EventOf<'orders.order.placed'>['data'],
   read?: StoredReservation | null,
+  levelsRead?: Map<string, StockLevels>,
 ): Promise<'reserved' | 'rejected' | 'ignored'> {
   const existing = await findReservationForUpdate(tx, order.orderId, read);
   if (actionFor('placed', existing?.status ?? null) !== 'reserve') return 'ignored';
@@ -40,7 +42,9 @@ export async function reserveStock(
   const lines = combineLines(order.items);
   const productIds = lines.map((line) => line.productId);
   for (let attempt = 1; attempt <= RESERVATION_TRIES; attempt++) {
-    const plan = planReservation(lines, await readStockLevels(tx, productIds));
+    // The first plan from the levels read with BEGIN, when the handler sent them; a retry reads anew.
+    const levels = attempt === 1 && levelsRead ? levelsRead : await readStockLevels(tx, productIds);
+    const plan = planReservation(lines, levels);
     if (plan.outcome === 'reject') {
       await recordRejection(tx, order.orderId, lines, plan.shortages, plan.reason);
       return 'rejected';
