@@ -29,7 +29,7 @@ beforeAll(async () => {
   sql = unit.sql;
   const consumers = unit.consumers!;
   const reserve = consumers.handlers['orders.order.placed'];
-  if (!reserve || typeof reserve === 'function' || !('reads' in reserve)) {
+  if (!reserve || typeof reserve === 'function' || !('apply' in reserve)) {
     throw new Error('inventory reserves stock in the recording transaction, from the reservation read with BEGIN');
   }
   delivery = await startEventDelivery({

@@ -6,7 +6,7 @@
  * GraphQL's reads stay on Prisma.
  */
 import { type CommerceEvent, paymentCaptured, paymentFailed, paymentRefunded, refundFailed } from '@commerce/events';
-import { appendEvents, type Sql, writeWithEvents } from '@commerce/service-kit';
+import { appendEvents, type Sql, uuidLiteral, writeWithEvents } from '@commerce/service-kit';
 import type { RefundAnswer } from './domain/payment.ts';
 import { chargeKey } from './domain/provider-rules.ts';
 import type { Payment, PaymentStatus, RefundStatus } from './generated/prisma/client.ts';
@@ -69,6 +69,10 @@ export async function countChargeAttempt(sql: Sql, paymentId: string): Promise<b
   );
   return counted > 0;
 }
+
+/** lockPayment as a statement without parameters, for a handler to send with BEGIN. */
+export const paymentReading = (orderId: string) =>
+  `SELECT ${paymentColumns} FROM payments WHERE order_id = ${uuidLiteral(orderId)} FOR UPDATE`;
 
 /** The order's payment, locked until the transaction ends; null when payments has none. */
 export async function lockPayment(tx: Sql, orderId: string): Promise<Payment | null> {

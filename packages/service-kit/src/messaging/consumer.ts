@@ -39,7 +39,9 @@ function inboxInsert(event: { id: string; type: string }): string {
  */
 export interface EffectHandler<E, Tx, R> {
   outside: (event: E, signal: AbortSignal) => Promise<R>;
-  inside: (event: E, tx: Tx, result: R, context: HandlerContext) => Promise<void>;
+  /** As a ReadingHandler's: one statement without parameters sent with BEGIN; `inside` gets its rows. */
+  reads?: (event: E) => string;
+  inside: (event: E, tx: Tx, result: R, context: HandlerContext, rows: Record<string, unknown>[]) => Promise<void>;
 }
 
 /** What a handler may ask of its consumer besides its transaction. */
@@ -230,12 +232,12 @@ export function startConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers {
       if (mayBeApplied && (await inboxHas(event.id))) return 'seen';
       effect = await handler.outside(event, stopping.signal);
     }
-    const reads = typeof handler !== 'function' && 'reads' in handler ? handler.reads(event) : undefined;
+    const reads = typeof handler !== 'function' ? handler.reads?.(event) : undefined;
     return store.transaction(
       async (tx, recorded, rows) => {
         if (recorded === 0) return false; // applied before: the inbox row and the effect committed together
         if (typeof handler === 'function') await handler(event, tx, context);
-        else if ('outside' in handler) await handler.inside(event, tx, effect, context);
+        else if ('outside' in handler) await handler.inside(event, tx, effect, context, rows);
         else await handler.apply(event, tx, rows, context);
         return true;
       },

@@ -1,12 +1,13 @@
 import type { EventOf } from '@commerce/events';
 import { type Sql, withEffect } from '@commerce/service-kit';
 import { type ChargeResult, chargeOutcome, mayCharge } from '../domain/payment.ts';
+import type { Payment } from '../generated/prisma/client.ts';
 import type { ProviderClient } from '../provider.ts';
 import {
   countChargeAttempt,
   findPayment,
-  lockPayment,
   openPayment,
+  paymentReading,
   recordCapture,
   recordChargeFailure,
   recordRefund,
@@ -73,8 +74,11 @@ export function chargeOrder({ sql, provider }: { sql: Sql; provider: ProviderCli
       return { ...answer, refund };
     },
 
-    async inside(event, tx, result) {
-      const payment = await lockPayment(tx, event.data.orderId);
+    // The payment, locked, read with the transaction's BEGIN and the inbox row.
+    reads: (event) => paymentReading(event.data.orderId),
+
+    async inside(event, tx, result, _context, rows) {
+      const [payment] = rows as Payment[];
       if (!payment)
         throw new Error(`payment of order ${event.data.orderId} vanished between the charge and its record`);
       const outcome = chargeOutcome(payment.status, result);
