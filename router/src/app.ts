@@ -269,7 +269,6 @@ export async function startRouter(config: RouterConfig) {
   // This process among the router's replicas, in the names of its Redis connections.
   const instance = randomUUID().slice(0, 8);
   const streams = startLiveStreams({ redisUrl: config.REDIS_URL, queuePrefix: config.QUEUE_PREFIX, instance, logger });
-  streams.start();
   let origins = new Set<string>();
   const live = startLiveServer({
     httpServer: server,

@@ -31,6 +31,15 @@ const STOCK = 'subscription($id: ID) { stockChanged(productId: $id) { cursor sto
 const availableOf = (result: { data?: Record<string, unknown> | null }) =>
   (result.data!.stockChanged as { stock: { available: number } }).stock.available;
 
+/** What Redis says of a named connection (CLIENT LIST): the last command it ran, and for how many seconds it has been idle. */
+async function connectionNamed(name: string): Promise<{ cmd: string; idle: number } | undefined> {
+  const list = (await redis.client('LIST')) as string;
+  const line = list.split('\n').find((candidate) => candidate.includes(` name=${name} `));
+  if (!line) return undefined;
+  const field = (key: string) => line.match(new RegExp(` ${key}=(\\S*)`))?.[1] ?? '';
+  return { cmd: field('cmd'), idle: Number(field('idle')) };
+}
+
 /** The connections Redis has open under a client name (CLIENT LIST). */
 async function redisConnectionsNamed(name: string): Promise<number> {
   const list = (await redis.client('LIST')) as string;
@@ -68,6 +77,35 @@ describe('fan-out of live updates', { timeout: 120_000 }, () => {
     await new Promise((resolve) => setTimeout(resolve, 500)); // a duplicate would have come by now
     expect(a.results.map(availableOf)).toEqual(levels);
     expect(b.results.map(availableOf)).toEqual(levels);
+  });
+
+  it('a router nobody subscribes to reads no stream; the first subscriber starts the reading, the last one leaving stops it', async () => {
+    const router = await startRouter();
+    const reader = `router-live-reader:${router.instance}`;
+    await restock(router.url, staff.headers, productId, 1);
+    await new Promise((resolve) => setTimeout(resolve, 2500)); // a blocking read would have come back by now
+    expect((await connectionNamed(reader))?.cmd).not.toBe('xread');
+
+    const first = liveClient(router.url, staff.headers);
+    clients.push(first);
+    const heard = first.subscribe(STOCK, { id: productId });
+    await untilSubscribed(router.url, 1);
+    expect((await connectionNamed(reader))?.cmd).toBe('xread');
+    const available = await restock(router.url, staff.headers, productId, 2);
+    await untilResults(heard, 1);
+    expect(heard.results.map(availableOf)).toEqual([available]);
+
+    await first.dispose();
+    await waitFor('the reader to stop reading', async () => ((await connectionNamed(reader))?.idle ?? 0) >= 4, 20_000);
+
+    // Subscribed again: it reads again, from where the streams end now.
+    const second = liveClient(router.url, staff.headers);
+    clients.push(second);
+    const again = second.subscribe(STOCK, { id: productId });
+    await untilSubscribed(router.url, 1);
+    const later = await restock(router.url, staff.headers, productId, 3);
+    await untilResults(again, 1);
+    expect(again.results.map(availableOf)).toEqual([later]);
   });
 
   it('1,000 clients on one router: each gets the update once, one follow-up query serves them all, one Redis connection reads the stream, and leaving releases every subscription', async () => {

@@ -31,8 +31,11 @@ const BLOCK_MS = 2000;
 /**
  * The router's reading of the units' live streams: one blocking XREAD over every stream, on one
  * connection, whatever the number of subscribers, handing each entry to the listeners of its
- * stream in order. After a Redis outage it reads on from the last entry it saw, so nothing in the
- * stream is skipped. `replay` reads what a reconnecting subscriber missed, on a second connection.
+ * stream in order. It reads only while someone listens: the first listener starts it from the
+ * streams' current ends (`ready` resolves once it knows them), the last one leaving stops it, so
+ * a router nobody subscribes to reads nothing (four reads an order placed, otherwise). After a
+ * Redis outage it reads on from the last entry it saw, so nothing in the stream is skipped.
+ * `replay` reads what a reconnecting subscriber missed, on a second connection.
  */
 export function startLiveStreams(options: {
   redisUrl: string;
@@ -50,16 +53,18 @@ export function startLiveStreams(options: {
   });
   const ranges: Redis = createRedis(options.redisUrl, `router-live-replay:${options.instance}`, logger);
   const listeners = new Map<LiveUnit, Set<LiveListener>>(liveUnits.map((unit) => [unit, new Set()]));
+  let listening = 0;
   const keys = liveUnits.map((unit) => liveStreamKey(prefix, unit));
   const unitOfKey = new Map(liveUnits.map((unit, index) => [keys[index]!, unit]));
   const lastIds = new Map<LiveUnit, string>();
   let stopped = false;
-  let started = false;
+  /** The loop while it runs (someone listens, or the last one just left and its read is out). */
+  let reading: Promise<void> | undefined;
+  /** Set as the loop leaves (nobody listens): a listener coming now waits for the next run. */
+  let exiting = false;
   let positioned: () => void = () => {};
-  /** Resolves once the reader knows where each stream ends: from then on it misses nothing. */
-  const ready = new Promise<void>((resolve) => {
-    positioned = resolve;
-  });
+  /** Resolves once the running reader knows where each stream ends: from then on it misses nothing. */
+  let ready = Promise.resolve();
 
   // On the connection that fails fast: with Redis down the router still starts, and reads once it is back.
   async function startingPoints() {
@@ -71,7 +76,7 @@ export function startLiveStreams(options: {
 
   async function loop() {
     let failing = false;
-    while (!stopped) {
+    while (!stopped && listening > 0) {
       try {
         if (lastIds.size < liveUnits.length) {
           await startingPoints();
@@ -99,19 +104,52 @@ export function startLiveStreams(options: {
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     }
+    exiting = true;
+  }
+
+  /**
+   * A first listener starts the reader from the streams' ends as they are then, with a `ready`
+   * of its own. One that comes while the loop is leaving waits for the run that follows it.
+   */
+  function startReading() {
+    if (stopped || (reading && !exiting)) return;
+    ready = new Promise<void>((resolve) => {
+      positioned = resolve;
+    });
+    if (!reading) run();
+  }
+
+  function run() {
+    lastIds.clear();
+    exiting = false;
+    reading = loop().finally(() => {
+      reading = undefined;
+      if (listening > 0 && !stopped) run();
+    });
   }
 
   return {
-    /** Begins reading from the streams' current ends: what a new subscriber hears is what comes next. */
-    start() {
-      if (started) return;
-      started = true;
-      void loop();
+    /**
+     * Resolves once the reader, started by the first listener, knows where each stream ends: a
+     * listener hears every entry after that point (a replay from a cursor covers what came before).
+     */
+    get ready() {
+      return ready;
     },
-    ready,
+    /** Hands every entry of the unit's stream to the listener until the returned function is called. */
     listen(unit: LiveUnit, listener: LiveListener): () => void {
-      listeners.get(unit)!.add(listener);
-      return () => listeners.get(unit)!.delete(listener);
+      const set = listeners.get(unit)!;
+      if (set.has(listener)) return () => {};
+      set.add(listener);
+      listening += 1;
+      startReading();
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        set.delete(listener);
+        listening -= 1;
+      };
     },
     /** Entries of a stream after `cursor` (exclusive), oldest first, up to what is there now. */
     async *replay(unit: LiveUnit, cursor: string): AsyncGenerator<LiveEntry> {

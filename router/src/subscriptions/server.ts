@@ -366,11 +366,11 @@ export function startLiveServer(options: LiveServerOptions) {
       subscribe: async (args) => {
         const { subscriber, after } = args.contextValue as Extract<SubscribeArgs, { subscriber: unknown }>;
         const unit = subscriber.prepared.field.unit;
-        // Just after the router started, the reader may not know yet where the streams end: a
-        // subscription waits for it (a second at most, when Redis is away), so it misses nothing.
-        await Promise.race([streams.ready, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
         if (after) subscriber.holdLive(after);
         subscriber.onRelease(streams.listen(unit, subscriber));
+        // The first listener starts the reader, which then learns where the streams end: a
+        // subscription waits for it (a second at most, when Redis is away), so it misses nothing.
+        await Promise.race([streams.ready, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
         // Counted once it hears the stream: a client (or test) seeing the gauge rise is subscribed.
         metrics.liveSubscriptions.inc();
         subscriber.onRelease(() => metrics.liveSubscriptions.dec());
