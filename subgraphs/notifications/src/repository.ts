@@ -123,13 +123,12 @@ export async function findEmail(db: Sql, id: string): Promise<Email | null> {
   return row ?? null;
 }
 
-/** The SMTP server accepted the e-mail: never sent again. The first time stays (a later mark changes nothing). */
-export async function markEmailSent(tx: Sql, id: string, sentAt: Date): Promise<void> {
-  await tx.execute(
-    `UPDATE emails SET status = 'SENT', sent_at = $2::timestamptz WHERE id = $1::uuid AND status = 'PENDING'`,
-    [id, sentAt],
-  );
-}
+/**
+ * The SMTP server accepted the e-mail: never sent again. The first time stays (a later mark
+ * changes nothing). A statement without parameters, for the consumer to send with BEGIN.
+ */
+export const markEmailSent = (id: string, sentAt: Date): string =>
+  `UPDATE emails SET status = 'SENT', sent_at = '${sentAt.toISOString()}'::timestamptz WHERE id = ${uuidLiteral(id)} AND status = 'PENDING'`;
 
 /** The user read it; a second mark keeps the first read time (conditional update, safe against a race). */
 export async function markRead(db: Db, id: string): Promise<Notification> {

@@ -39,8 +39,13 @@ function inboxInsert(event: { id: string; type: string }): string {
  */
 export interface EffectHandler<E, Tx, R> {
   outside: (event: E, signal: AbortSignal) => Promise<R>;
-  /** As a ReadingHandler's: one statement without parameters sent with BEGIN; `inside` gets its rows. */
-  reads?: (event: E) => string;
+  /**
+   * One statement without parameters sent with BEGIN, after the inbox row (a round trip fewer):
+   * a read whose rows `inside` gets (a row to lock), or the record of the result itself when it
+   * is one idempotent write (it runs even when the inbox had the event, so a second run must
+   * change nothing: a write conditional on the state it moves from). None: nothing is sent.
+   */
+  withBegin?: (event: E, result: R) => string | undefined;
   inside: (event: E, tx: Tx, result: R, context: HandlerContext, rows: Record<string, unknown>[]) => Promise<void>;
 }
 
@@ -232,7 +237,12 @@ export function startConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers {
       if (mayBeApplied && (await inboxHas(event.id))) return 'seen';
       effect = await handler.outside(event, stopping.signal);
     }
-    const reads = typeof handler !== 'function' ? handler.reads?.(event) : undefined;
+    const reads =
+      typeof handler === 'function'
+        ? undefined
+        : 'outside' in handler
+          ? handler.withBegin?.(event, effect)
+          : handler.reads(event);
     return store.transaction(
       async (tx, recorded, rows) => {
         if (recorded === 0) return false; // applied before: the inbox row and the effect committed together

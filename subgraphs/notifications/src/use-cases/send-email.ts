@@ -10,7 +10,8 @@ type Sent = { sent: false } | { sent: true; at: Date };
  * e-mail already SENT is not sent again (a second request for it, or a redelivery after its mark);
  * otherwise it goes out under its own Message-ID. A 4xx reply or a server out of reach is retried
  * with backoff, then dead-lettered; a 5xx refusal is dead-lettered at once (staff retry it from
- * operations). Inside the inbox transaction: the e-mail is marked SENT. `sql` is the unit's pool:
+ * operations). With the inbox row, in the round trip that opens its transaction: the e-mail is
+ * marked SENT. `sql` is the unit's pool:
  * the outside half reads through it, holding no transaction while the mail server answers.
  *
  * What remains: a crash (or a lost connection to Postgres) after the server accepted the message
@@ -31,8 +32,8 @@ export function emailSender(sql: Sql, mailer: Mailer) {
       }
       return { sent: true, at: new Date() };
     },
-    async inside(event, tx, result) {
-      if (result.sent) await markEmailSent(tx, event.data.emailId, result.at);
-    },
+    // The mark, idempotent, goes with BEGIN and the inbox row: the transaction writes nothing else.
+    withBegin: (event, result) => (result.sent ? markEmailSent(event.data.emailId, result.at) : undefined),
+    async inside() {},
   });
 }

@@ -75,7 +75,7 @@ export function chargeOrder({ sql, provider }: { sql: Sql; provider: ProviderCli
     },
 
     // The payment, locked, read with the transaction's BEGIN and the inbox row.
-    reads: (event) => paymentReading(event.data.orderId),
+    withBegin: (event) => paymentReading(event.data.orderId),
 
     async inside(event, tx, result, _context, rows) {
       const [payment] = rows as Payment[];
