@@ -60,6 +60,13 @@ describe('operation limits', () => {
     expect(refused.body.errors?.[0]?.extensions).toMatchObject({ ...tooComplex('cost'), maximum: 100, actual: 102 });
     expect((await graphql(small.url, page, { n: 10 })).body.errors).toBeUndefined();
     expect((await graphql(small.url, '{ products { edges { node { name } } } }')).body.errors).toBeUndefined();
+    // A verdict is kept per document and variables: asked again, each answers as the first time.
+    for (let again = 0; again < 2; again++) {
+      const refusedAgain = await graphql(small.url, page, { n: 50 });
+      expect(refusedAgain.status).toBe(400);
+      expect(refusedAgain.body.errors?.[0]?.extensions).toMatchObject({ ...tooComplex('cost'), actual: 102 });
+      expect((await graphql(small.url, page, { n: 10 })).body.errors).toBeUndefined();
+    }
   });
 
   it('cost honours a variable’s default: `($n: Int = 50)` left out costs what a literal 50 costs', async () => {

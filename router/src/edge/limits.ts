@@ -226,10 +226,34 @@ export function fragmentsOf(document: DocumentNode): Record<string, FragmentDefi
  *   hash, a `documentId`). It also refuses a request whose operation cannot be chosen.
  * Either refuses with 400 QUERY_TOO_COMPLEX before the gateway plans anything.
  */
+/** How many screened documents (with their variables) keep their verdict; the oldest go first. */
+const SCREENED_LIMIT = 1000;
+/** Longer documents are screened every time rather than kept. */
+const SCREENED_MAX_LENGTH = 16_384;
+
+/** The variables as a key: most operations send none, or a few scalars. */
+const variablesKey = (variables: Record<string, unknown>) =>
+  Object.keys(variables).length === 0 ? '' : JSON.stringify(variables);
+
 export function createOperationLimits(limits: DocumentLimits) {
   let schema: GraphQLSchema | undefined;
+  // The verdict depends on the document, its variables and the schema only: a client sending the
+  // same query again (the usual case) is not parsed and measured again. Null: let through.
+  const screened = new Map<string, GraphQLError | null>();
+  const measured = new WeakMap<OperationDefinitionNode, Map<string, GraphQLError | null>>();
 
   const screen = (query: string, variables: Record<string, unknown>): GraphQLError | undefined => {
+    if (query.length > SCREENED_MAX_LENGTH) return screenAnew(query, variables);
+    const key = `${variablesKey(variables)}\u0000${query}`;
+    const known = screened.get(key);
+    if (known !== undefined) return known ?? undefined;
+    const verdict = screenAnew(query, variables);
+    if (screened.size >= SCREENED_LIMIT) screened.delete(screened.keys().next().value!);
+    screened.set(key, verdict ?? null);
+    return verdict;
+  };
+
+  const screenAnew = (query: string, variables: Record<string, unknown>): GraphQLError | undefined => {
     let document: DocumentNode;
     try {
       document = parse(query, { maxTokens: limits.maxTokens, noLocation: true });
@@ -258,6 +282,7 @@ export function createOperationLimits(limits: DocumentLimits) {
       return {
         schemaDidLoadOrUpdate({ apiSchema }) {
           schema = apiSchema;
+          screened.clear(); // costs are the new schema's (an operation's measures go with its parse)
         },
       };
     },
@@ -275,8 +300,19 @@ export function createOperationLimits(limits: DocumentLimits) {
                 : 'The document holds several operations: name the one to run in `operationName`.',
             );
           }
-          const measure = measureOperation(schema, operation, fragmentsOf(document), request.variables ?? {});
-          const error = limitExceeded(measure, limits);
+          // Apollo keeps a parsed document per query and schema: its operation's verdict is kept with it.
+          let verdicts = measured.get(operation);
+          if (!verdicts) {
+            verdicts = new Map();
+            measured.set(operation, verdicts);
+          }
+          const key = variablesKey(request.variables ?? {});
+          let error = verdicts.get(key);
+          if (error === undefined) {
+            const measure = measureOperation(schema, operation, fragmentsOf(document), request.variables ?? {});
+            error = limitExceeded(measure, limits) ?? null;
+            if (verdicts.size < SCREENED_LIMIT) verdicts.set(key, error);
+          }
           if (error) throw error;
         },
       };
