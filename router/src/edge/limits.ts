@@ -215,6 +215,15 @@ export function fragmentsOf(document: DocumentNode): Record<string, FragmentDefi
   return fragments;
 }
 
+/** How many screened documents (with their variables) keep their verdict; the oldest go first. */
+const SCREENED_LIMIT = 1000;
+/** Longer documents are screened every time rather than kept. */
+const SCREENED_MAX_LENGTH = 16_384;
+
+/** The variables as a key: most operations send none, or a few scalars. */
+const variablesKey = (variables: Record<string, unknown>) =>
+  Object.keys(variables).length === 0 ? '' : JSON.stringify(variables);
+
 /**
  * The operation limits, applied twice:
  * - `screen`, on a query as it arrives over HTTP, before Apollo parses and validates it. graphql's
@@ -226,15 +235,6 @@ export function fragmentsOf(document: DocumentNode): Record<string, FragmentDefi
  *   hash, a `documentId`). It also refuses a request whose operation cannot be chosen.
  * Either refuses with 400 QUERY_TOO_COMPLEX before the gateway plans anything.
  */
-/** How many screened documents (with their variables) keep their verdict; the oldest go first. */
-const SCREENED_LIMIT = 1000;
-/** Longer documents are screened every time rather than kept. */
-const SCREENED_MAX_LENGTH = 16_384;
-
-/** The variables as a key: most operations send none, or a few scalars. */
-const variablesKey = (variables: Record<string, unknown>) =>
-  Object.keys(variables).length === 0 ? '' : JSON.stringify(variables);
-
 export function createOperationLimits(limits: DocumentLimits) {
   let schema: GraphQLSchema | undefined;
   // The verdict depends on the document, its variables and the schema only: a client sending the

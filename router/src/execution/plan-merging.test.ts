@@ -24,11 +24,14 @@ const SUBGRAPHS = {
       shippingEstimate: Int @requires(fields: "price weight")
     }
   `,
+  // carrier needs inventory's warehouse and products' price: the plan asks warehouse in parallel
+  // with products (a fetch of plain fields, foldable by its shape) and shipping after both.
   shipping: `
     extend type Product @key(fields: "upc") {
       upc: String! @external
       warehouse: String @external
-      carrier: String @requires(fields: "warehouse")
+      price: Int @external
+      carrier: String @requires(fields: "warehouse price")
     }
   `,
 };

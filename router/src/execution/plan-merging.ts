@@ -4,10 +4,10 @@ import {
   type FieldNode,
   type InlineFragmentNode,
   Kind,
-  type OperationDefinitionNode,
   parse,
   print,
   stripIgnoredCharacters,
+  visit,
 } from 'graphql';
 
 /**
@@ -32,9 +32,14 @@ type EntityFetch = {
   node: FlattenNode & { node: FetchNode };
   typeCondition: string;
   requires: string[];
-  /** The fields asked inside `_entities { ... on Type { … } }`. */
+  /** The fetch's operation, and in it the `... on Type` of `_entities` with the fields it asks. */
+  document: DocumentNode;
+  fragment: InlineFragmentNode;
   fields: FieldNode[];
 };
+
+const hasRewrites = (fetch: FetchNode) =>
+  !!(fetch.inputRewrites?.length || fetch.outputRewrites?.length || fetch.contextRewrites?.length);
 
 function rewrite(node: PlanNode, readByOthers: Set<string>): PlanNode {
   switch (node.kind) {
@@ -100,9 +105,7 @@ function accepts(target: EntityFetch, folded: EntityFetch): boolean {
     target.typeCondition === folded.typeCondition &&
     folded.requires.every((selection) => target.requires.includes(selection)) &&
     !folded.fields.some((field) => names.has(responseNameOf(field))) &&
-    !fetch.inputRewrites?.length &&
-    !fetch.outputRewrites?.length &&
-    !fetch.contextRewrites?.length
+    !hasRewrites(fetch)
   );
 }
 
@@ -111,9 +114,7 @@ function foldable(folded: EntityFetch, readByOthers: Set<string>): boolean {
   const fetch = folded.node.node;
   return (
     !fetch.variableUsages?.length &&
-    !fetch.inputRewrites?.length &&
-    !fetch.outputRewrites?.length &&
-    !fetch.contextRewrites?.length &&
+    !hasRewrites(fetch) &&
     folded.fields.every(
       (field) =>
         !field.selectionSet &&
@@ -131,19 +132,18 @@ function entityFetchOf(node: PlanNode): EntityFetch | undefined {
   if (fetch.operationKind !== 'query' || fetch.requires?.length !== 1) return undefined;
   const [required] = fetch.requires;
   if (required?.kind !== Kind.INLINE_FRAGMENT || !required.typeCondition) return undefined;
-  const fragment = entitiesFragmentOf(documentOf(fetch));
+  const document = fetch.operationDocumentNode ?? parse(fetch.operation, { noLocation: true });
+  const fragment = entitiesFragmentOf(document);
   if (fragment?.typeCondition?.name.value !== required.typeCondition) return undefined;
   if (!fragment.selectionSet.selections.every((selection) => selection.kind === Kind.FIELD)) return undefined;
   return {
     node: node as EntityFetch['node'],
     typeCondition: required.typeCondition,
     requires: required.selections.map((selection) => JSON.stringify(selection)),
+    document,
+    fragment,
     fields: fragment.selectionSet.selections as FieldNode[],
   };
-}
-
-function documentOf(fetch: FetchNode): DocumentNode {
-  return fetch.operationDocumentNode ?? parse(fetch.operation, { noLocation: true });
 }
 
 /** The `... on Type` of an operation that is `_entities(representations:) { ... on Type { … } }` and nothing else. */
@@ -161,42 +161,12 @@ function entitiesFragmentOf(document: DocumentNode): InlineFragmentNode | undefi
 /** The target's fetch asking the folded fields too, first (as the planner orders a fetch that asks both). */
 function withFields(target: EntityFetch, fields: FieldNode[]): FetchNode {
   const fetch = target.node.node;
-  const document = documentOf(fetch);
-  const operation = document.definitions.find(
-    (definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION,
-  )!;
-  const entities = operation.selectionSet.selections[0] as FieldNode;
-  const fragment = entities.selectionSet!.selections[0] as InlineFragmentNode;
-  const merged: DocumentNode = {
-    ...document,
-    definitions: document.definitions.map((definition) =>
-      definition !== operation
-        ? definition
-        : {
-            ...operation,
-            selectionSet: {
-              ...operation.selectionSet,
-              selections: [
-                {
-                  ...entities,
-                  selectionSet: {
-                    ...entities.selectionSet!,
-                    selections: [
-                      {
-                        ...fragment,
-                        selectionSet: {
-                          ...fragment.selectionSet,
-                          selections: [...fields, ...fragment.selectionSet.selections],
-                        },
-                      },
-                    ],
-                  },
-                },
-              ],
-            },
-          },
-    ),
-  };
+  const merged: DocumentNode = visit(target.document, {
+    InlineFragment: (node) =>
+      node === target.fragment
+        ? { ...node, selectionSet: { ...node.selectionSet, selections: [...fields, ...node.selectionSet.selections] } }
+        : undefined,
+  });
   return { ...fetch, operation: stripIgnoredCharacters(print(merged)), operationDocumentNode: merged };
 }
 

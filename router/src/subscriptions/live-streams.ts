@@ -53,7 +53,7 @@ export function startLiveStreams(options: {
   });
   const ranges: Redis = createRedis(options.redisUrl, `router-live-replay:${options.instance}`, logger);
   const listeners = new Map<LiveUnit, Set<LiveListener>>(liveUnits.map((unit) => [unit, new Set()]));
-  let listening = 0;
+  const listening = () => [...listeners.values()].some((set) => set.size > 0);
   const keys = liveUnits.map((unit) => liveStreamKey(prefix, unit));
   const unitOfKey = new Map(liveUnits.map((unit, index) => [keys[index]!, unit]));
   const lastIds = new Map<LiveUnit, string>();
@@ -76,7 +76,7 @@ export function startLiveStreams(options: {
 
   async function loop() {
     let failing = false;
-    while (!stopped && listening > 0) {
+    while (!stopped && listening()) {
       try {
         if (lastIds.size < liveUnits.length) {
           await startingPoints();
@@ -124,7 +124,7 @@ export function startLiveStreams(options: {
     exiting = false;
     reading = loop().finally(() => {
       reading = undefined;
-      if (listening > 0 && !stopped) run();
+      if (listening() && !stopped) run();
     });
   }
 
@@ -138,18 +138,9 @@ export function startLiveStreams(options: {
     },
     /** Hands every entry of the unit's stream to the listener until the returned function is called. */
     listen(unit: LiveUnit, listener: LiveListener): () => void {
-      const set = listeners.get(unit)!;
-      if (set.has(listener)) return () => {};
-      set.add(listener);
-      listening += 1;
+      listeners.get(unit)!.add(listener);
       startReading();
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        set.delete(listener);
-        listening -= 1;
-      };
+      return () => listeners.get(unit)!.delete(listener);
     },
     /** Entries of a stream after `cursor` (exclusive), oldest first, up to what is there now. */
     async *replay(unit: LiveUnit, cursor: string): AsyncGenerator<LiveEntry> {

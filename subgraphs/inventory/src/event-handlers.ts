@@ -55,7 +55,7 @@ export function inventoryEventHandlers(logger: Logger): EventHandlers<Tx> {
         note(
           'placed',
           event.data.orderId,
-          await reserveStock(tx, event.data, read?.reservation ?? null, levelsOf(read?.stock ?? [])),
+          await reserveStock(tx, event.data, read?.reservation ?? null, read && levelsOf(read.stock)),
         ),
     }),
     'orders.order.cancelled': step('cancelled', releaseReservation),

@@ -108,6 +108,8 @@ const RESERVATION = `SELECT order_id AS "orderId", status::text AS status, lines
 export const reservationReading = (orderId: string) =>
   `${RESERVATION} WHERE order_id = ${uuidLiteral(orderId)} FOR UPDATE`;
 
+const STOCK_LEVELS = `SELECT product_id AS "productId", on_hand AS "onHand", reserved, version FROM stock_items`;
+
 /**
  * What a placement decides from, as one statement without parameters that a handler sends with
  * BEGIN: the order's reservation (locked, as findReservationForUpdate) and the products' stock
@@ -125,8 +127,6 @@ export type PlacementRead = {
 /** The stock rows a placementReading read, as readStockLevels gives them. */
 export const levelsOf = (rows: PlacementRead['stock']): Map<string, StockLevels> =>
   new Map(rows.map(({ productId, ...levels }) => [productId, levels]));
-
-const STOCK_LEVELS = `SELECT product_id AS "productId", on_hand AS "onHand", reserved, version FROM stock_items`;
 
 /** The stock rows of these products as they are now (a product without a row is absent). */
 export async function readStockLevels(tx: Tx, productIds: readonly string[]): Promise<Map<string, StockLevels>> {
