@@ -6,7 +6,7 @@ import { createMailer, type Mailer } from './mailer.ts';
 import { resolvers } from './resolvers.ts';
 import { countLoader, notificationPagesLoader } from './use-cases/find-notifications.ts';
 import { emailSender } from './use-cases/send-email.ts';
-import { tellOrderOutcome } from './use-cases/tell-order-outcome.ts';
+import { orderOutcomeTeller } from './use-cases/tell-order-outcome.ts';
 import { welcomeNewCustomer } from './use-cases/welcome-new-customer.ts';
 
 /**
@@ -15,6 +15,7 @@ import { welcomeNewCustomer } from './use-cases/welcome-new-customer.ts';
  * mailer of their own).
  */
 export function notificationHandlers(sql: Sql, mailer: Mailer): EventHandlers<Sql> {
+  const tellOrderOutcome = orderOutcomeTeller(sql, mailer);
   return {
     'accounts.user.registered': welcomeNewCustomer,
     'orders.order.confirmed': tellOrderOutcome,

@@ -19,6 +19,7 @@ import {
   createMessagingAdmin,
   createSqlPool,
   deadLetterQueueName,
+  type EffectHandler,
   eventQueueName,
   redisConnection,
   type Sql,
@@ -31,6 +32,7 @@ import { createFixtureDatabase, waitFor } from '../../../tests/messaging/support
 import { startEventDelivery } from '../../../tests/support/event-delivery.ts';
 import { notificationHandlers } from './app.ts';
 import { connectDb, type Db } from './db.ts';
+import { emailIdFor } from './domain/email-delivery.ts';
 import { createMailer, type Mailer } from './mailer.ts';
 
 const env = inject('env');
@@ -204,25 +206,79 @@ describe('e-mails for every notification, over real SMTP', () => {
     ],
   ] as const;
 
-  it.each(outcomes)('an order %s: one %s in the app and one e-mail to the customer', async (_, kind, says, event) => {
+  it.each(outcomes)(
+    'an order %s: one %s in the app and one e-mail to the customer, sent at once',
+    async (_, kind, says, event) => {
+      const customer = await knownCustomer();
+      const outcome = event(customer.userId);
+      expect(await delivery.deliver(outcome)).toBe('completed');
+      const [notification, ...others] = await notificationsOf(customer.userId);
+      expect(others).toEqual([]);
+      expect(notification).toMatchObject({ kind, channel: 'IN_APP', readAt: null });
+      expect(notification!.title).toContain(says);
+
+      // Sent by the outcome's own job: SENT from the start, nothing left for the e-mail sender.
+      const emailId = emailIdFor(outcome.id);
+      expect(keptWith(emailId)).toEqual([
+        expect.objectContaining({ to: customer.email, subject: notification!.title }),
+      ]);
+      expect(await db.email.findUniqueOrThrow({ where: { id: emailId } })).toMatchObject({
+        userId: customer.userId,
+        status: 'SENT',
+        sentAt: expect.any(Date),
+      });
+      expect(await emailRequestsFor(customer.userId)).toEqual([]);
+
+      // The outcome delivered again (a re-publish): still one notification, one e-mail.
+      expect(await delivery.deliver(outcome)).toBe('completed');
+      expect(await notificationsOf(customer.userId)).toHaveLength(1);
+      expect(keptWith(emailId)).toHaveLength(1);
+      expect(await db.email.count({ where: { userId: customer.userId } })).toBe(1);
+    },
+  );
+
+  it('a crash after the server accepted the e-mail and before the commit: sent again under the same Message-ID, recorded once', async () => {
     const customer = await knownCustomer();
-    const outcome = event(customer.userId);
-    expect(await delivery.deliver(outcome)).toBe('completed');
-    const [notification, ...others] = await notificationsOf(customer.userId);
-    expect(others).toEqual([]);
-    expect(notification).toMatchObject({ kind, channel: 'IN_APP', readAt: null });
-    expect(notification!.title).toContain(says);
-
-    const request = await onlyEmailRequestFor(customer.userId);
-    expect(await delivery.deliver(request)).toBe('completed');
-    expect(keptWith(request.data.emailId)).toEqual([
-      expect.objectContaining({ to: customer.email, subject: notification!.title }),
-    ]);
-
-    // The outcome delivered again (a re-publish): still one notification, one e-mail.
-    expect(await delivery.deliver(outcome)).toBe('completed');
+    const outcome = orderConfirmed.create({
+      ...ORDER(),
+      customerId: customer.userId,
+      totalCents: 990,
+      currency: 'EUR',
+    });
+    // The outcome's handler, failing its first transaction after the send (as a crash there would).
+    const handlers = notificationHandlers(sql, mailer);
+    const teller = handlers['orders.order.confirmed'] as EffectHandler<unknown, Sql, unknown>;
+    let failed = false;
+    const crashing = await startEventDelivery({
+      unit: 'notifications',
+      store: sql,
+      handlers: {
+        ...handlers,
+        'orders.order.confirmed': {
+          ...teller,
+          async inside(...args) {
+            if (!failed) {
+              failed = true;
+              throw new Error('the process died before its commit');
+            }
+            await teller.inside(...args);
+          },
+        },
+      },
+      redisUrl: env.REDIS_URL!,
+      backoff: { baseMs: 50, maxMs: 100 },
+    });
+    try {
+      expect(await crashing.deliver(outcome)).toBe('completed');
+    } finally {
+      await crashing.stop();
+    }
+    const emailId = emailIdFor(outcome.id);
+    expect(keptWith(emailId).map((message) => message.messageId)).toEqual([messageIdOf(emailId), messageIdOf(emailId)]);
     expect(await notificationsOf(customer.userId)).toHaveLength(1);
-    expect(await emailRequestsFor(customer.userId)).toHaveLength(1);
+    expect(await db.email.findMany({ where: { userId: customer.userId } })).toMatchObject([
+      { id: emailId, status: 'SENT' },
+    ]);
   });
 
   it('an outcome for a customer not known yet is retried until their registration is applied', async () => {
@@ -238,16 +294,32 @@ describe('e-mails for every notification, over real SMTP', () => {
     expect(await delivery.deliver(userRegistered.create({ userId, email, name: 'Late' }))).toBe('completed');
     expect(await done).toBe('completed');
     expect((await notificationsOf(userId)).map((n) => n.kind).sort()).toEqual(['ORDER_CONFIRMED', 'WELCOME']);
-    expect((await emailRequestsFor(userId)).map((request) => request.data.to)).toEqual([email, email]);
+    // The welcome's e-mail waits for the sender; the outcome's went out with its job.
+    expect((await emailRequestsFor(userId)).map((request) => request.data.subject)).toEqual(['Welcome, Late!']);
+    expect(keptWith(emailIdFor(outcome.id))).toEqual([expect.objectContaining({ to: email })]);
   });
 });
 
 describe('a failing mail server never loses an e-mail and never doubles it', () => {
+  /** An outcome told while the server refuses for now: its notification at once, its e-mail PENDING for the sender. */
   async function pendingEmail() {
     const customer = await knownCustomer();
     const outcome = orderRejected.create({ orderId: randomUUID(), customerId: customer.userId, reason: 'sold out' });
-    expect(await delivery.deliver(outcome)).toBe('completed');
-    return { customer, request: await onlyEmailRequestFor(customer.userId) };
+    sink.mode.value = 'tempfail';
+    try {
+      expect(await delivery.deliver(outcome)).toBe('completed');
+    } finally {
+      sink.mode.value = 'accept';
+    }
+    expect(await notificationsOf(customer.userId)).toMatchObject([{ kind: 'ORDER_REJECTED' }]);
+    const request = await onlyEmailRequestFor(customer.userId);
+    expect(request.data.emailId).toBe(emailIdFor(outcome.id));
+    expect(keptWith(request.data.emailId)).toEqual([]);
+    expect(await db.email.findUniqueOrThrow({ where: { id: request.data.emailId } })).toMatchObject({
+      status: 'PENDING',
+      sentAt: null,
+    });
+    return { customer, request };
   }
 
   it('tempfail (451): retried with backoff, then delivered exactly once when the server accepts again', async () => {

@@ -19,19 +19,28 @@ const EMAIL = `id, user_id AS "userId", "to", subject, "text", status::text AS s
 const RECIPIENT = `user_id AS "userId", email, name, updated_at AS "updatedAt"`;
 
 /**
+ * An e-mail its caller tried to send before this transaction: its id (made for the event, so every
+ * attempt carries the same Message-ID), and when the SMTP server accepted it, or null when it did
+ * not (it is then PENDING, for the e-mail sender to retry).
+ */
+export type SentEmail = { id: string; sentAt: Date | null };
+
+/**
  * Tells a user something in the app and by e-mail, in one transaction: the notification (unread),
- * the e-mail (PENDING) and their outbox rows, notifications.notification.added (the user's
- * `notificationAdded` subscription hears of it once this commits) and
- * notifications.email.requested, all in one statement. The e-mail is sent later by this unit's own
- * consumer, so a failing mail server never holds back the notification, and the e-mail is never
- * lost: it is in the outbox from the start. Ids and creation times are made here, as Prisma's
- * client made them (@default(uuid()), @default(now())), so the rows are known without a read.
+ * the e-mail and their outbox rows, notifications.notification.added (the user's
+ * `notificationAdded` subscription hears of it once this commits) and, unless the e-mail was
+ * `sent` already (accepted by the server), notifications.email.requested, all in one statement. An
+ * e-mail not sent yet is PENDING, and sent later by this unit's own consumer, so a failing mail
+ * server never holds back the notification, and the e-mail is never lost: it is in the outbox
+ * from the start. One the server accepted is SENT from the start. Ids and creation times are made here, as Prisma's client made
+ * them (@default(uuid()), @default(now())), so the rows are known without a read.
  */
 export async function notifyWithEmail(
   tx: Sql,
   recipient: Recipient,
   message: Message,
   content: EmailContent,
+  sent?: SentEmail,
 ): Promise<{ notification: Notification; email: Email }> {
   const createdAt = new Date();
   const notification: Notification = {
@@ -43,14 +52,14 @@ export async function notifyWithEmail(
     createdAt,
   };
   const email: Email = {
-    id: randomUUID(),
+    id: sent?.id ?? randomUUID(),
     userId: recipient.userId,
     to: recipient.email,
     subject: content.subject,
     text: content.text,
-    status: 'PENDING',
+    status: sent?.sentAt ? 'SENT' : 'PENDING',
     createdAt,
-    sentAt: null,
+    sentAt: sent?.sentAt ?? null,
   };
   await writeWithEvents(
     tx,
@@ -70,9 +79,10 @@ export async function notifyWithEmail(
         ],
       },
       {
-        text: `INSERT INTO emails (id, user_id, "to", subject, "text", status, created_at)
-               VALUES ($1::uuid, $2::uuid, $3, $4, $5, 'PENDING', $6::timestamptz) RETURNING 1`,
-        values: [email.id, email.userId, email.to, email.subject, email.text, createdAt],
+        text: `INSERT INTO emails (id, user_id, "to", subject, "text", status, created_at, sent_at)
+               VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::"EmailStatus", $7::timestamptz, $8::timestamptz)
+               RETURNING 1`,
+        values: [email.id, email.userId, email.to, email.subject, email.text, email.status, createdAt, email.sentAt],
       },
     ],
     [
@@ -81,13 +91,17 @@ export async function notifyWithEmail(
         userId: notification.userId,
         kind: notification.kind,
       }),
-      emailRequested.create({
-        emailId: email.id,
-        userId: email.userId,
-        to: email.to,
-        subject: email.subject,
-        text: email.text,
-      }),
+      ...(email.sentAt
+        ? []
+        : [
+            emailRequested.create({
+              emailId: email.id,
+              userId: email.userId,
+              to: email.to,
+              subject: email.subject,
+              text: email.text,
+            }),
+          ]),
     ],
   );
   return { notification, email };
@@ -117,6 +131,11 @@ export function findNotification(db: Db, id: string): Promise<Notification | nul
 /** A recipient's row, as a statement without parameters: a handler sends it with its transaction's BEGIN. */
 export const recipientReading = (userId: string) =>
   `SELECT ${RECIPIENT} FROM recipients WHERE user_id = ${uuidLiteral(userId)}`;
+
+export async function findRecipient(db: Sql, userId: string): Promise<Recipient | null> {
+  const [row] = await db.query<Recipient>(`SELECT ${RECIPIENT} FROM recipients WHERE user_id = $1::uuid`, [userId]);
+  return row ?? null;
+}
 
 export async function findEmail(db: Sql, id: string): Promise<Email | null> {
   const [row] = await db.query<Email>(`SELECT ${EMAIL} FROM emails WHERE id = $1::uuid`, [id]);

@@ -159,8 +159,13 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     return `UPDATE outbox_events SET published_at = clock_timestamp() WHERE id = ANY('{${ids.join(',')}}'::uuid[])`;
   };
   // One connection, kept (an idle one closing would give the lock up): the lock is the session's.
+  // Its only writes are the marks, committed without waiting for the WAL flush (the batch's read,
+  // in the same message, comes back that much sooner): a mark lost to a Postgres crash publishes
+  // its rows once more, which changes nothing (see startRelay). Every other commit of the unit
+  // still waits for its flush.
   const lockPool = new pg.Pool({
     connectionString: options.databaseUrl,
+    options: '-c synchronous_commit=off',
     max: 1,
     keepAlive: true,
     idleTimeoutMillis: 0,

@@ -1,8 +1,10 @@
-import { type Sql, withReads } from '@commerce/service-kit';
-import { emailOf } from '../domain/message.ts';
+import { type Sql, withEffect } from '@commerce/service-kit';
+import { emailIdFor } from '../domain/email-delivery.ts';
+import { type EmailContent, emailOf, type Message } from '../domain/message.ts';
 import { type OrderOutcomeEvent, orderOutcomeMessage } from '../domain/order-outcome.ts';
 import type { Recipient } from '../generated/prisma/client.ts';
-import { notifyWithEmail, recipientReading } from '../repository.ts';
+import { type Mailer, SmtpSendError } from '../mailer.ts';
+import { findRecipient, notifyWithEmail, type SentEmail } from '../repository.ts';
 
 /**
  * Thrown while the customer of an order is not a recipient yet: their accounts.user.registered
@@ -12,20 +14,43 @@ export class RecipientNotYetKnown extends Error {
   override name = 'RecipientNotYetKnown';
 }
 
+type Told = { recipient: Recipient; message: Message; content: EmailContent; email: SentEmail };
+
 /**
  * An order ended (confirmed, rejected, cancelled, refunded): the customer is told in the app and
- * by e-mail. Runs in the consumer's transaction, beside the event's inbox row: once per event.
- * The recipient is read with the transaction's BEGIN and the inbox row, in one round trip.
+ * by e-mail, once per event (the consumer's inbox).
+ *
+ * The e-mail is sent at once, outside any transaction, under an id made from the event's (the
+ * same Message-ID on every attempt); then, in the transaction that records the event, the
+ * notification and the e-mail, SENT. A send that fails (the server refuses, is away or too slow:
+ * its timeouts, mailer.ts) does not hold the notification back: the e-mail is written PENDING
+ * with its notifications.email.requested, and this unit's e-mail sender retries it with backoff,
+ * then dead-letters it, as for any e-mail. Either way it is in the database with its
+ * notification, never lost; a crash after the server accepted it and before the commit sends it
+ * once more on redelivery, under the same Message-ID (as the sender's own retries may).
  */
-export const tellOrderOutcome = withReads<OrderOutcomeEvent, Sql, Recipient>({
-  reads: (event) => recipientReading(event.data.customerId),
-  apply: async (event, tx, [recipient]) => {
-    if (!recipient) {
-      throw new RecipientNotYetKnown(
-        `customer ${event.data.customerId} of order ${event.data.orderId} is not a recipient yet (accounts.user.registered not applied); retrying`,
-      );
-    }
-    const message = orderOutcomeMessage(event);
-    await notifyWithEmail(tx, recipient, message, emailOf(message, recipient));
-  },
-});
+export function orderOutcomeTeller(sql: Sql, mailer: Mailer) {
+  return withEffect<OrderOutcomeEvent, Sql, Told>({
+    async outside(event) {
+      const recipient = await findRecipient(sql, event.data.customerId);
+      if (!recipient) {
+        throw new RecipientNotYetKnown(
+          `customer ${event.data.customerId} of order ${event.data.orderId} is not a recipient yet (accounts.user.registered not applied); retrying`,
+        );
+      }
+      const message = orderOutcomeMessage(event);
+      const content = emailOf(message, recipient);
+      const emailId = emailIdFor(event.id);
+      try {
+        await mailer.send({ emailId, to: recipient.email, ...content });
+      } catch (error) {
+        if (!(error instanceof SmtpSendError)) throw error;
+        return { recipient, message, content, email: { id: emailId, sentAt: null } };
+      }
+      return { recipient, message, content, email: { id: emailId, sentAt: new Date() } };
+    },
+    async inside(_event, tx, told) {
+      await notifyWithEmail(tx, told.recipient, told.message, told.content, told.email);
+    },
+  });
+}
