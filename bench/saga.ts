@@ -18,7 +18,16 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startSagaWorld } from '../tests/saga/world.ts';
-import { cpuMs, cpuMsBetween, cpuMsOfCommand, fmt, machineCpuMs, profilingEnv, quantile } from './support.ts';
+import {
+  cpuMs,
+  cpuMsBetween,
+  cpuMsOfCommand,
+  fmt,
+  machineCheck,
+  machineCpuMs,
+  profilingEnv,
+  quantile,
+} from './support.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 30);
 const rates = (process.env.BENCH_RATES ?? '20,50,100').split(',').map(Number);
@@ -50,6 +59,7 @@ type Result = {
   machine: { busyPerOrder: number; busyShare: number };
 };
 
+const checkBefore = await machineCheck();
 const world = await startSagaWorld('bench', { LOG_LEVEL: 'warn', ...profilingEnv() });
 try {
   // The world's Redis fsyncs every write (the saga tests want that); deployed Redis is append-only
@@ -204,6 +214,8 @@ load average at the end ${os
     .loadavg()
     .map((l) => l.toFixed(1))
     .join(' / ')}. Provider sandbox latency ${providerLatencyMs} ms. Target: p99 < 300 ms at 50 orders/s.
+Machine check before the system started (machineCheck in bench/support.ts; this machine's speed moves
+from one spell to another): a fixed JavaScript loop ${checkBefore.loopMs.toFixed(0)} ms, a loopback TCP round trip ${checkBefore.roundTripUs.toFixed(1)} µs.
 Path: placeOrder (router → orders: order, items, outbox) → orders' relay → inventory (reservation) →
 orders (AWAITING_PAYMENT) → payments (provider call, breaker, retries) → orders (CONFIRMED), every hop
 through an outbox, BullMQ on a private append-only Redis (fsync every second, as deployed) and an inbox. Latency: the order's PLACED

@@ -1,5 +1,6 @@
 // What the benchmarks share: percentiles, the way figures are printed, a process's CPU time.
 import { readdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
 
 /** The q-quantile of an ascending list (NaN when it is empty). */
 export const quantile = (sorted: ArrayLike<number>, q: number) =>
@@ -50,4 +51,44 @@ export function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * How fast the machine is just now, by two fixed pieces of work timed on an otherwise idle system:
+ * a JavaScript loop (pure CPU; best of five, in ms) and a 2,000 round trips over loopback TCP
+ * between two sockets of this process (the kernel's share of every hop; µs per round trip). This
+ * machine's speed moves by a third from one spell to another (same kernel, same code): printed with
+ * every run, so runs of different spells can be told apart.
+ */
+export async function machineCheck(): Promise<{ loopMs: number; roundTripUs: number }> {
+  let loopMs = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < 5; round++) {
+    const start = performance.now();
+    let sum = 0;
+    for (let i = 0; i < 30_000_000; i++) sum += i % 7;
+    if (sum < 0) throw new Error('unreachable');
+    loopMs = Math.min(loopMs, performance.now() - start);
+  }
+  const trips = 2000;
+  const server = net.createServer((socket) => socket.on('data', (data) => socket.write(data)));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  const roundTripUs = await new Promise<number>((resolve, reject) => {
+    const client = net.connect(port, '127.0.0.1', () => {
+      let done = 0;
+      const start = performance.now();
+      client.on('data', () => {
+        done += 1;
+        if (done < trips) client.write('x');
+        else {
+          resolve(((performance.now() - start) * 1000) / trips);
+          client.destroy();
+        }
+      });
+      client.write('x');
+    });
+    client.on('error', reject);
+  });
+  server.close();
+  return { loopMs, roundTripUs };
 }
