@@ -103,12 +103,19 @@ describe("an order's journey through the router", { timeout: 180_000 }, () => {
       const stock = await stockOf(productId);
       return stock.onHand === 8 && stock.reserved === 0 && stock;
     });
-    const notifications = await graphql<{
-      me: { notifications: { edges: Array<{ node: { kind: string; title: string } }> } };
-    }>(world.routerUrl, '{ me { notifications(first: 20) { edges { node { kind title } } } } }', {}, world.headers.ada);
-    expect(notifications.body.data!.me.notifications.edges.map((edge) => edge.node)).toContainEqual({
-      kind: 'ORDER_CONFIRMED',
-      title: `Order ${orderReference(id)} is confirmed`,
+    // notifications tells the outcome on its own time (after the e-mail went out): wait for it.
+    const told = { kind: 'ORDER_CONFIRMED', title: `Order ${orderReference(id)} is confirmed` };
+    await waitFor('the ORDER_CONFIRMED notification', async () => {
+      const notifications = await graphql<{
+        me: { notifications: { edges: Array<{ node: { kind: string; title: string } }> } };
+      }>(
+        world.routerUrl,
+        '{ me { notifications(first: 20) { edges { node { kind title } } } } }',
+        {},
+        world.headers.ada,
+      );
+      const nodes = notifications.body.data!.me.notifications.edges.map((edge) => edge.node);
+      return nodes.some((node) => node.kind === told.kind && node.title === told.title);
     });
     const mails = await waitFor('the e-mail in the sink', async () => {
       const found = await mailTo('ada@example.com', id);

@@ -32,7 +32,7 @@ import { createFixtureDatabase, waitFor } from '../../../tests/messaging/support
 import { startEventDelivery } from '../../../tests/support/event-delivery.ts';
 import { notificationHandlers } from './app.ts';
 import { connectDb, type Db } from './db.ts';
-import { emailIdFor } from './domain/email-delivery.ts';
+import { emailIdFor } from './email-id.ts';
 import { createMailer, type Mailer } from './mailer.ts';
 
 const env = inject('env');

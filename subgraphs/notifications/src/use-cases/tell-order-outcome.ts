@@ -1,7 +1,7 @@
 import { type Sql, withEffect } from '@commerce/service-kit';
-import { emailIdFor } from '../domain/email-delivery.ts';
 import { type EmailContent, emailOf, type Message } from '../domain/message.ts';
 import { type OrderOutcomeEvent, orderOutcomeMessage } from '../domain/order-outcome.ts';
+import { emailIdFor } from '../email-id.ts';
 import type { Recipient } from '../generated/prisma/client.ts';
 import { type Mailer, SmtpSendError } from '../mailer.ts';
 import { findRecipient, notifyWithEmail, type SentEmail } from '../repository.ts';
