@@ -3,7 +3,15 @@
  * that announces it (`inventory.stock.changed` on every change of levels).
  */
 import { type CommerceEvent, stockChanged, stockRejected, stockReserved } from '@commerce/events';
-import { appendEvents, prismaSql, type Sql, uuidLiteral, writeWithEvents } from '@commerce/service-kit';
+import {
+  appendEvents,
+  outboxInsert,
+  prismaSql,
+  type Sql,
+  type Statement,
+  uuidLiteral,
+  writeWithEvents,
+} from '@commerce/service-kit';
 import type { Db } from './db.ts';
 import {
   combineLines,
@@ -144,6 +152,11 @@ export async function readStockLevels(tx: Tx, productIds: readonly string[]): Pr
  * (a savepoint, set when there is more than one row) and returns 'conflict': the caller reads
  * again and re-plans. Otherwise the reservation, `inventory.reservation.reserved` and one
  * `inventory.stock.changed` per product are written. A second writer of the same order's row fails on its primary key and rolls back.
+ *
+ * The last row's write goes in one statement with the reservation and its events, which are
+ * written only if that row was (a round trip fewer, on every order's path): every row's levels
+ * after the write are known from the plan (on hand as read, reserved as planned, the version the
+ * guard matched plus one), so the events need nothing back from the writes.
  */
 export async function applyReservation(
   tx: Tx,
@@ -154,39 +167,47 @@ export async function applyReservation(
   // Only a second row's conflict has a write to undo: one line needs no savepoint (a round trip).
   const undoable = plan.length > 1;
   if (undoable) await tx.execute('SAVEPOINT apply_reservation');
-  const after: Array<[string, StockLevels, number]> = [];
-  for (const line of plan) {
-    // A write of the level computed from the read, guarded by the read's version: without the
-    // guard, two reservations reading the same level would both write it and one would be lost.
-    const [stock] = await tx.query<StockLevels>(
-      `UPDATE stock_items SET reserved = $3, version = version + 1, updated_at = now()
-       WHERE product_id = $1::uuid AND version = $2
-       RETURNING on_hand AS "onHand", reserved, version`,
-      [line.productId, line.read.version, line.reservedAfter],
-    );
-    if (!stock) {
-      if (undoable && after.length > 0) await tx.execute('ROLLBACK TO SAVEPOINT apply_reservation');
-      return 'conflict';
-    }
-    after.push([line.productId, stock, available(line.read)]);
+  // A write of the level computed from the read, guarded by the read's version: without the
+  // guard, two reservations reading the same level would both write it and one would be lost.
+  const guardedWrite = (line: PlannedLine): Statement => ({
+    text: `UPDATE stock_items SET reserved = $3, version = version + 1, updated_at = now()
+           WHERE product_id = $1::uuid AND version = $2 RETURNING 1`,
+    values: [line.productId, line.read.version, line.reservedAfter],
+  });
+  const conflict = async () => {
+    if (undoable) await tx.execute('ROLLBACK TO SAVEPOINT apply_reservation');
+    return 'conflict' as const;
+  };
+  const last = plan.at(-1)!;
+  for (const line of plan.slice(0, -1)) {
+    const write = guardedWrite(line);
+    if ((await tx.execute(write.text, write.values)) === 0) return conflict();
   }
-  // The savepoint is not released: it ends with the transaction, one round trip fewer.
-  await insertReservation(
+  const levelsAfter = (line: PlannedLine): StockLevels => ({
+    onHand: line.read.onHand,
+    reserved: line.reservedAfter,
+    version: line.read.version + 1,
+  });
+  const reserved = await insertReservation(
     tx,
     orderId,
     'RESERVED',
     plan.map(({ productId, quantity }) => ({ productId, quantity })),
     [
       stockReserved.create({ orderId, items: items.map(({ productId, quantity }) => ({ productId, quantity })) }),
-      ...after.map(([productId, stock, before]) => stockChangedOf(productId, stock, before)),
+      ...plan.map((line) => stockChangedOf(line.productId, levelsAfter(line), available(line.read))),
     ],
+    guardedWrite(last),
   );
-  return 'reserved';
+  // The savepoint is not released: it ends with the transaction, one round trip fewer.
+  return reserved ? 'reserved' : conflict();
 }
 
 /**
  * The order's first (and only) reservation row, with the events that announce it, in one
- * statement; a second writer of it fails on the primary key.
+ * statement; a second writer of it fails on the primary key. With `onlyAfter` (a write ending in
+ * RETURNING), that write runs first in the same statement and the row and events are written only
+ * if it wrote a row: false when it did not.
  */
 async function insertReservation(
   tx: Tx,
@@ -194,18 +215,31 @@ async function insertReservation(
   status: ReservationStatus,
   lines: readonly ReservationLine[],
   events: readonly CommerceEvent[] = [],
-): Promise<void> {
-  await writeWithEvents(
-    tx,
-    [
-      {
-        text: `INSERT INTO reservations (order_id, status, lines, version, created_at, updated_at)
-               VALUES ($1::uuid, $2::"ReservationStatus", $3::jsonb, 0, now(), now()) RETURNING 1`,
-        values: [orderId, status, JSON.stringify(lines)],
-      },
-    ],
-    events,
+  onlyAfter?: Statement,
+): Promise<boolean> {
+  const insert = (values: readonly unknown[], condition: string) => ({
+    text: `INSERT INTO reservations (order_id, status, lines, version, created_at, updated_at)
+           SELECT $${values.length + 1}::uuid, $${values.length + 2}::"ReservationStatus", $${values.length + 3}::jsonb, 0, now(), now()
+           ${condition} RETURNING 1`,
+    values: [...values, orderId, status, JSON.stringify(lines)],
+  });
+  if (!onlyAfter) {
+    await writeWithEvents(tx, [insert([], '')], events);
+    return true;
+  }
+  const reservation = insert(onlyAfter.values, 'WHERE EXISTS (SELECT 1 FROM guarded)');
+  const announced = outboxInsert(events, {
+    offset: reservation.values.length,
+    onlyIf: 'EXISTS (SELECT 1 FROM guarded)',
+  });
+  const [row] = await tx.query<{ written: boolean }>(
+    `WITH guarded AS (${onlyAfter.text}),
+          reservation AS (${reservation.text}),
+          events AS (${announced.text})
+     SELECT EXISTS (SELECT 1 FROM guarded) AS written`,
+    [...reservation.values, ...announced.values],
   );
+  return row!.written;
 }
 
 /** Not every line could be reserved: the order's reservation is REJECTED, nothing is held. */

@@ -233,6 +233,31 @@ describe('reserving stock for a placed order', () => {
     expect(await levels(first)).toEqual({ onHand: 5, reserved: 1, available: 4 });
     expect(await levels(second)).toEqual({ onHand: 5, reserved: 2, available: 3 });
   });
+
+  it('one line whose row changed between the read and the write: nothing written, neither the reservation nor its events', async () => {
+    const productId = await productWithStock(5);
+    const lines = [{ productId, quantity: 2 }];
+    const orderId = randomUUID();
+    const outcome = await sql.transaction(async (tx) => {
+      const stale = planReservation(lines, await readStockLevels(tx, [productId]));
+      if (stale.outcome !== 'reserve') throw new Error('expected a plan to reserve');
+      await db.stockItem.update({ where: { productId }, data: { reserved: 1, version: { increment: 1 } } });
+      const lost = await applyReservation(tx, orderId, stale.lines, lines);
+      const [reservation] = await tx.query('SELECT 1 FROM reservations WHERE order_id = $1::uuid', [orderId]);
+      const announced = await tx.query(
+        `SELECT 1 FROM outbox_events WHERE envelope->'data'->>'orderId' = $1 OR envelope->'data'->>'productId' = $2`,
+        [orderId, productId],
+      );
+      const fresh = planReservation(lines, await readStockLevels(tx, [productId]));
+      if (fresh.outcome !== 'reserve') throw new Error('expected a plan to reserve');
+      return { lost, reservation, announced, won: await applyReservation(tx, orderId, fresh.lines, lines) };
+    });
+    expect(outcome.lost).toBe('conflict');
+    expect(outcome.reservation).toBeUndefined();
+    expect(outcome.announced).toEqual([]);
+    expect(outcome.won).toBe('reserved');
+    expect(await levels(productId)).toEqual({ onHand: 5, reserved: 3, available: 2 });
+  });
 });
 
 describe('the rest of the saga', () => {
