@@ -217,29 +217,24 @@ async function insertReservation(
   events: readonly CommerceEvent[] = [],
   onlyAfter?: Statement,
 ): Promise<boolean> {
-  const insert = (values: readonly unknown[], condition: string) => ({
-    text: `INSERT INTO reservations (order_id, status, lines, version, created_at, updated_at)
-           SELECT $${values.length + 1}::uuid, $${values.length + 2}::"ReservationStatus", $${values.length + 3}::jsonb, 0, now(), now()
-           ${condition} RETURNING 1`,
-    values: [...values, orderId, status, JSON.stringify(lines)],
-  });
+  const columns = 'INSERT INTO reservations (order_id, status, lines, version, created_at, updated_at)';
+  const row = (n: number) => `$${n + 1}::uuid, $${n + 2}::"ReservationStatus", $${n + 3}::jsonb, 0, now(), now()`;
+  const rowValues = [orderId, status, JSON.stringify(lines)];
   if (!onlyAfter) {
-    await writeWithEvents(tx, [insert([], '')], events);
+    await writeWithEvents(tx, [{ text: `${columns} VALUES (${row(0)}) RETURNING 1`, values: rowValues }], events);
     return true;
   }
-  const reservation = insert(onlyAfter.values, 'WHERE EXISTS (SELECT 1 FROM guarded)');
-  const announced = outboxInsert(events, {
-    offset: reservation.values.length,
-    onlyIf: 'EXISTS (SELECT 1 FROM guarded)',
-  });
-  const [row] = await tx.query<{ written: boolean }>(
+  const written = 'EXISTS (SELECT 1 FROM guarded)';
+  const values = [...onlyAfter.values, ...rowValues];
+  const announced = outboxInsert(events, { offset: values.length, onlyIf: written });
+  const [result] = await tx.query<{ written: boolean }>(
     `WITH guarded AS (${onlyAfter.text}),
-          reservation AS (${reservation.text}),
+          reservation AS (${columns} SELECT ${row(onlyAfter.values.length)} WHERE ${written}),
           events AS (${announced.text})
-     SELECT EXISTS (SELECT 1 FROM guarded) AS written`,
-    [...reservation.values, ...announced.values],
+     SELECT ${written} AS written`,
+    [...values, ...announced.values],
   );
-  return row!.written;
+  return result!.written;
 }
 
 /** Not every line could be reserved: the order's reservation is REJECTED, nothing is held. */

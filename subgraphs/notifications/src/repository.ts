@@ -23,24 +23,25 @@ const RECIPIENT = `user_id AS "userId", email, name, updated_at AS "updatedAt"`;
  * attempt carries the same Message-ID), and when the SMTP server accepted it, or null when it did
  * not (it is then PENDING, for the e-mail sender to retry).
  */
-export type SentEmail = { id: string; sentAt: Date | null };
+export type EmailAttempt = { id: string; sentAt: Date | null };
 
 /**
  * Tells a user something in the app and by e-mail, in one transaction: the notification (unread),
  * the e-mail and their outbox rows, notifications.notification.added (the user's
- * `notificationAdded` subscription hears of it once this commits) and, unless the e-mail was
- * `sent` already (accepted by the server), notifications.email.requested, all in one statement. An
+ * `notificationAdded` subscription hears of it once this commits) and, unless the caller's
+ * `attempt` had the server accept it, notifications.email.requested, all in one statement. An
  * e-mail not sent yet is PENDING, and sent later by this unit's own consumer, so a failing mail
  * server never holds back the notification, and the e-mail is never lost: it is in the outbox
- * from the start. One the server accepted is SENT from the start. Ids and creation times are made here, as Prisma's client made
- * them (@default(uuid()), @default(now())), so the rows are known without a read.
+ * from the start. One the server accepted is SENT from the start. Ids and creation times are made
+ * here, as Prisma's client made them (@default(uuid()), @default(now())), so the rows are known
+ * without a read.
  */
 export async function notifyWithEmail(
   tx: Sql,
   recipient: Recipient,
   message: Message,
   content: EmailContent,
-  sent?: SentEmail,
+  attempt?: EmailAttempt,
 ): Promise<{ notification: Notification; email: Email }> {
   const createdAt = new Date();
   const notification: Notification = {
@@ -52,14 +53,14 @@ export async function notifyWithEmail(
     createdAt,
   };
   const email: Email = {
-    id: sent?.id ?? randomUUID(),
+    id: attempt?.id ?? randomUUID(),
     userId: recipient.userId,
     to: recipient.email,
     subject: content.subject,
     text: content.text,
-    status: sent?.sentAt ? 'SENT' : 'PENDING',
+    status: attempt?.sentAt ? 'SENT' : 'PENDING',
     createdAt,
-    sentAt: sent?.sentAt ?? null,
+    sentAt: attempt?.sentAt ?? null,
   };
   await writeWithEvents(
     tx,
@@ -132,6 +133,7 @@ export function findNotification(db: Db, id: string): Promise<Notification | nul
 export const recipientReading = (userId: string) =>
   `SELECT ${RECIPIENT} FROM recipients WHERE user_id = ${uuidLiteral(userId)}`;
 
+/** A recipient's row, outside any transaction (a handler's outside half). */
 export async function findRecipient(db: Sql, userId: string): Promise<Recipient | null> {
   const [row] = await db.query<Recipient>(`SELECT ${RECIPIENT} FROM recipients WHERE user_id = $1::uuid`, [userId]);
   return row ?? null;

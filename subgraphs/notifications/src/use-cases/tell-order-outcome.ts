@@ -4,7 +4,7 @@ import { type OrderOutcomeEvent, orderOutcomeMessage } from '../domain/order-out
 import { emailIdFor } from '../email-id.ts';
 import type { Recipient } from '../generated/prisma/client.ts';
 import { type Mailer, SmtpSendError } from '../mailer.ts';
-import { findRecipient, notifyWithEmail, type SentEmail } from '../repository.ts';
+import { type EmailAttempt, findRecipient, notifyWithEmail } from '../repository.ts';
 
 /**
  * Thrown while the customer of an order is not a recipient yet: their accounts.user.registered
@@ -14,7 +14,7 @@ export class RecipientNotYetKnown extends Error {
   override name = 'RecipientNotYetKnown';
 }
 
-type Told = { recipient: Recipient; message: Message; content: EmailContent; email: SentEmail };
+type Told = { recipient: Recipient; message: Message; content: EmailContent; email: EmailAttempt };
 
 /**
  * An order ended (confirmed, rejected, cancelled, refunded): the customer is told in the app and
