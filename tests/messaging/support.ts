@@ -203,12 +203,20 @@ function spawnProgram(entry: string, env: Record<string, string>) {
   child.stderr!.on('data', (chunk) => {
     stderr += chunk;
   });
-  return { child, lines, stderr: () => stderr };
+  /** Where the process is, for a failure's message: its exit, its last lines, its stderr (as of now). */
+  const state = () =>
+    `${child.exitCode !== null || child.signalCode !== null ? `exited (${child.exitCode ?? child.signalCode})` : 'still running'}; last output: ${lines.slice(-5).join(' | ') || '(none)'}; stderr: ${stderr.slice(-2000) || '(none)'}`;
+  /** Waits until `started` holds; a timeout says what the process had done by then. */
+  const readyWhen = (what: string, started: () => boolean) =>
+    waitFor(what, async () => started(), 120_000).catch((error: Error) => {
+      throw new Error(`${error.message} (${state()})`);
+    });
+  return { child, lines, stderr: () => stderr, readyWhen };
 }
 
 /** A fixture program (tests/messaging/fixtures/<name>.ts) in a process of its own. */
 export function startFixture(name: string, env: Record<string, string>) {
-  const { child, lines, stderr } = spawnProgram(path.join(import.meta.dirname, 'fixtures', `${name}.ts`), {
+  const { child, lines, stderr, readyWhen } = spawnProgram(path.join(import.meta.dirname, 'fixtures', `${name}.ts`), {
     LOG_LEVEL: 'warn',
     ...env,
   });
@@ -217,8 +225,7 @@ export function startFixture(name: string, env: Record<string, string>) {
     lines,
     stderr,
     // Loading tsx, BullMQ and Prisma takes a second, or a minute on a machine at load 40.
-    ready: () =>
-      waitFor(`fixture ${name} to start (stderr: ${stderr()})`, async () => lines.includes('ready'), 120_000),
+    ready: () => readyWhen(`fixture ${name} to start`, () => lines.includes('ready')),
     exited: () => exited(child),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -233,7 +240,7 @@ export type Fixture = ReturnType<typeof startFixture>;
  * given; ready once it logs "<unit> running" (after its API and/or workers started).
  */
 export function startUnitProcess(unit: string, env: Record<string, string>) {
-  const { child, lines, stderr } = spawnProgram(path.join(ROOT, 'subgraphs', unit, 'src', 'main.ts'), {
+  const { child, lines, readyWhen } = spawnProgram(path.join(ROOT, 'subgraphs', unit, 'src', 'main.ts'), {
     LOG_LEVEL: 'info',
     ...env,
   });
@@ -241,12 +248,7 @@ export function startUnitProcess(unit: string, env: Record<string, string>) {
   return {
     child,
     lines,
-    ready: () =>
-      waitFor(
-        `${unit} to start (stderr: ${stderr()})`,
-        async () => lines.some((line) => line.includes(running)),
-        120_000,
-      ),
+    ready: () => readyWhen(`${unit} to start`, () => lines.some((line) => line.includes(running))),
     exited: () => exited(child),
     async kill(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
