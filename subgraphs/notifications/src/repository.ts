@@ -129,10 +129,6 @@ export function findNotification(db: Db, id: string): Promise<Notification | nul
   return db.notification.findUnique({ where: { id } });
 }
 
-/** A recipient's row, as a statement without parameters: a handler sends it with its transaction's BEGIN. */
-export const recipientReading = (userId: string) =>
-  `SELECT ${RECIPIENT} FROM recipients WHERE user_id = ${uuidLiteral(userId)}`;
-
 /** A recipient's row, outside any transaction (a handler's outside half). */
 export async function findRecipient(db: Sql, userId: string): Promise<Recipient | null> {
   const [row] = await db.query<Recipient>(`SELECT ${RECIPIENT} FROM recipients WHERE user_id = $1::uuid`, [userId]);

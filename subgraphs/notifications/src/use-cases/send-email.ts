@@ -11,8 +11,8 @@ type Sent = { sent: false } | { sent: true; at: Date };
  * otherwise it goes out under its own Message-ID. A 4xx reply or a server out of reach is retried
  * with backoff, then dead-lettered; a 5xx refusal is dead-lettered at once (staff retry it from
  * operations). With the inbox row, in the round trip that opens its transaction: the e-mail is
- * marked SENT. `sql` is the unit's pool:
- * the outside half reads through it, holding no transaction while the mail server answers.
+ * marked SENT. `sql` is the unit's pool: the outside half reads through it, holding no
+ * transaction while the mail server answers.
  *
  * What remains: a crash (or a lost connection to Postgres) after the server accepted the message
  * and before the mark commits sends it once more on redelivery, under the same Message-ID.
