@@ -3,18 +3,21 @@ import { randomUUID } from 'node:crypto';
 import { liveStreamKey, stockChanged } from '@commerce/events';
 import {
   appendEvents,
+  claimStatement,
   createLivePublisher,
   createLogger,
   eventQueueName,
   LIVE_ENTRY_FIELD,
   liveKeyPrefix,
   prismaSql,
+  RELAY_SESSION_SETTINGS,
   type Relay,
   redisConnection,
   startRelay,
 } from '@commerce/service-kit';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDb as connectInventory } from '../../subgraphs/inventory/src/db.ts';
 import { createFixtureDatabase, type PrivateRedis, startPrivateRedis, waitFor } from './support.ts';
@@ -126,5 +129,57 @@ describe('outbox relay', { timeout: 90_000 }, () => {
       }),
     ).rejects.toThrow('Refusing to write an invalid event to the outbox: inventory.stock.changed: data.available');
     expect(await db.outboxEvent.count()).toBe(0);
+  });
+
+  // The claim runs many times a second in every unit, and published rows stay seven days: its cost
+  // must follow the batch, not the table. Ordered by position alone it walked the table, published
+  // rows included (or, sorting, read every unpublished row and stale index entry on each claim):
+  // the largest Postgres cost of an order in the saga benchmark, growing as the run went on.
+  it('claims the next batch through the published_at index, in its order, whatever the statistics say', async () => {
+    const units = ['accounts', 'catalog', 'inventory', 'orders', 'payments', 'notifications'] as const;
+    await Promise.all(
+      units.map(async (unit) => {
+        const fixture = await createFixtureDatabase(unit);
+        const session = new pg.Client({ connectionString: fixture.url, options: RELAY_SESSION_SETTINGS });
+        try {
+          await session.connect();
+          const rows = (count: number) =>
+            session.query(
+              `INSERT INTO outbox_events (id, aggregate_id, type, envelope)
+               SELECT gen_random_uuid(), 'claim-test', 'test.claimed', jsonb_build_object('n', n) FROM generate_series(1, $1::int) n`,
+              [count],
+            );
+          const planOfClaim = async () => {
+            const { rows: explained } = await session.query(`EXPLAIN (FORMAT JSON) ${claimStatement(200)}`);
+            const limit = explained[0]['QUERY PLAN'][0].Plan;
+            const scan = limit.Plans[0];
+            return `${limit['Node Type']} > ${scan['Node Type']} ${scan['Index Name'] ?? ''} ${scan['Index Cond'] ?? ''}`;
+          };
+          const wanted = 'Limit > Index Scan outbox_events_published_at_position_idx (published_at IS NULL)';
+          // Statistics taken when most rows are published and a backlog waits (a unit under load)…
+          await rows(3000);
+          await session.query('UPDATE outbox_events SET published_at = now() WHERE position <= 2850');
+          await session.query('ANALYZE outbox_events');
+          await rows(10);
+          await session.query('UPDATE outbox_events SET published_at = now() WHERE position <= 3000');
+          expect(await planOfClaim(), unit).toBe(wanted);
+          const claimed = await session.query<{ n: number }>(
+            `SELECT (envelope->>'n')::int AS n FROM (${claimStatement(200)}) batch`,
+          );
+          expect(
+            claimed.rows.map((row) => row.n),
+            unit,
+          ).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+          // …and when nearly none is (a relay that was down).
+          await session.query('UPDATE outbox_events SET published_at = NULL');
+          await session.query('ANALYZE outbox_events');
+          await session.query('UPDATE outbox_events SET published_at = now()');
+          expect(await planOfClaim(), unit).toBe(wanted);
+        } finally {
+          await session.end();
+          await fixture.drop();
+        }
+      }),
+    );
   });
 });

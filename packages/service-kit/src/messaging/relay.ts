@@ -98,6 +98,27 @@ function delayOf(row: OutboxRow): number {
 }
 
 /**
+ * The relay's read of the next batch: the oldest unpublished rows, in `position` order. It walks
+ * the (published_at, position) index from the start of its NULL range in the index's own order,
+ * so LIMIT stops it after the batch. Marking a row published leaves its old entry in that range,
+ * pointing at a dead row, until VACUUM; a plain index scan flags such entries as it passes them
+ * and skips them cheaply from then on. The planner's other choices cost far more on a table that
+ * keeps its published rows for days: ordered by `position` alone, it may walk the whole table
+ * through the position index; sorting, it reads every unpublished row and every stale entry on
+ * each claim (with a bitmap scan, which never flags them), a backlog's worth for each batch of it.
+ * Hence the order as written, and no sorts in the relay's session (RELAY_SESSION_SETTINGS).
+ */
+export const claimStatement = (batchSize: number) =>
+  `SELECT id, type, envelope, created_at FROM outbox_events WHERE published_at IS NULL ORDER BY published_at, position LIMIT ${Number(batchSize)}`;
+
+/**
+ * The settings of the relay's own session, whose only statements are the claim and the marks:
+ * no sort plans (see claimStatement), and marks that commit without waiting for the WAL flush
+ * (see startRelay).
+ */
+export const RELAY_SESSION_SETTINGS = '-c synchronous_commit=off -c enable_sort=off';
+
+/**
  * Publishes a unit's committed outbox rows to the queues of the units that consume them. Batches
  * are read through one connection holding a session advisory lock for the unit, so two relays of
  * one unit never work at once (and rows go out in `position` order); a batch's rows are marked
@@ -153,7 +174,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   // message (no parameters: the ids come from the table as uuids), one implicit transaction.
   if (!unitNames.includes(unit)) throw new Error(`outbox relay: unknown unit ${unit}`);
   const lock = `SELECT pg_try_advisory_lock(hashtext('outbox-relay'), hashtext('${unit}')) AS locked`;
-  const claim = `SELECT id, type, envelope, created_at FROM outbox_events WHERE published_at IS NULL ORDER BY position LIMIT ${Number(batchSize)}`;
+  const claim = claimStatement(batchSize);
   const markPublished = (ids: readonly string[]) => {
     if (!ids.every((id) => UUID.test(id))) throw new Error('outbox relay: an outbox row id is not a uuid');
     return `UPDATE outbox_events SET published_at = clock_timestamp() WHERE id = ANY('{${ids.join(',')}}'::uuid[])`;
@@ -165,7 +186,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   // still waits for its flush.
   const lockPool = new pg.Pool({
     connectionString: options.databaseUrl,
-    options: '-c synchronous_commit=off',
+    options: RELAY_SESSION_SETTINGS,
     max: 1,
     keepAlive: true,
     idleTimeoutMillis: 0,
