@@ -40,14 +40,14 @@ export function orderOutcomeTeller(sql: Sql, mailer: Mailer) {
       }
       const message = orderOutcomeMessage(event);
       const content = emailOf(message, recipient);
-      const emailId = emailIdFor(event.id);
+      const email: EmailAttempt = { id: emailIdFor(event.id), sentAt: null };
       try {
-        await mailer.send({ emailId, to: recipient.email, ...content });
+        await mailer.send({ emailId: email.id, to: recipient.email, ...content });
+        email.sentAt = new Date();
       } catch (error) {
         if (!(error instanceof SmtpSendError)) throw error;
-        return { recipient, message, content, email: { id: emailId, sentAt: null } };
       }
-      return { recipient, message, content, email: { id: emailId, sentAt: new Date() } };
+      return { recipient, message, content, email };
     },
     async inside(_event, tx, told) {
       await notifyWithEmail(tx, told.recipient, told.message, told.content, told.email);
